@@ -1,0 +1,56 @@
+# The two commands of the README: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+-include .env
+export
+
+# Checks run with DEBUG off, as in production; they need some SECRET_KEY.
+test typecheck pytest: export SECRET_KEY := $(or $(SECRET_KEY),test-only-insecure-secret-key)
+
+.PHONY: demo test install lint typecheck pytest messages compile-messages clean
+
+$(STAMP): requirements/base.txt requirements/dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Install, migrate, load reference and demo data, and serve on http://127.0.0.1:8000
+demo: $(STAMP)
+	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --no-input
+	DEBUG=$${DEBUG:-true} $(PY) manage.py load_reference_data
+	DEBUG=$${DEBUG:-true} $(PY) manage.py load_demo_data
+	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C stops)"
+	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver 127.0.0.1:8000
+
+## Install and run every check: ruff, mypy, pytest
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy .
+
+pytest: $(STAMP)
+	$(VENV)/bin/pytest
+
+## Update the Swedish catalogue after changing strings (needs GNU gettext), then compile it.
+messages: $(STAMP)
+	DEBUG=true $(PY) manage.py makemessages --locale sv --no-obsolete --ignore '.venv/*' --ignore 'data/*'
+	DEBUG=true $(PY) manage.py compilemessages --locale sv --ignore '.venv/*'
+
+compile-messages: $(STAMP)
+	DEBUG=true $(PY) manage.py compilemessages --locale sv --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,71 @@
+"""The REST API root at /api/v1/: each app contributes a router from its own ``api.py``.
+
+Errors are mapped here once: domain errors keep their code and status, malformed input
+answers 400 ``invalid_input`` with the field errors, and an anonymous caller gets 401.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import django_auth
+
+from catalog.api import router as catalog_router
+from core.errors import DomainError
+from registry.api import router as registry_router
+
+api = NinjaAPI(
+    title="Digitala hjälpmedel – API",
+    version="1",
+    description=(
+        "The REST API of the shared assistive-device business: registry, assortment and "
+        "guidance. Errors are JSON objects with a machine-readable `code`."
+    ),
+    auth=[django_auth],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    first = exc.errors[0] if exc.errors else {}
+    loc = [str(part) for part in first.get("loc", []) if part not in ("query", "body", "path")]
+    return api.create_response(
+        request,
+        {
+            "code": "invalid_input",
+            "message": _("The request has invalid or missing values."),
+            "field": ".".join(loc) or None,
+            "errors": [
+                {"loc": list(e.get("loc", [])), "msg": str(e.get("msg", ""))} for e in exc.errors
+            ],
+        },
+        status=400,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"code": "not_authenticated", "message": _("Log in to use the API."), "field": None},
+        status=401,
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(
+        request, {"code": "not_found", "message": _("Not found."), "field": None}, status=404
+    )
+
+
+api.add_router("/registry/", registry_router)
+api.add_router("/catalog/", catalog_router)

@@ -1,0 +1,40 @@
+"""Database-level protections that the ORM cannot express."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def append_only_trigger_create(table: str) -> Any:
+    """A migration operation that, on PostgreSQL, makes ``table`` refuse UPDATE and DELETE.
+
+    The application never rewrites history; the trigger makes sure a bug or a raw SQL
+    statement cannot either. On SQLite the model-level guard is the protection.
+    """
+    from django.db import migrations
+
+    function = f"{table}_append_only"
+
+    def forwards(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute(
+            f"""
+            CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
+            BEGIN
+                RAISE EXCEPTION '% rows are append-only', TG_TABLE_NAME;
+            END;
+            $$ LANGUAGE plpgsql;
+            CREATE TRIGGER {function}_trg BEFORE UPDATE OR DELETE ON {table}
+                FOR EACH ROW EXECUTE FUNCTION {function}();
+            """
+        )
+
+    def backwards(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute(
+            f"DROP TRIGGER IF EXISTS {function}_trg ON {table}; DROP FUNCTION IF EXISTS {function}();"
+        )
+
+    return migrations.RunPython(forwards, backwards)

@@ -1,0 +1,85 @@
+"""Reads of the registry. Views and the API fetch through these."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import QuerySet
+
+from registry.models import (
+    Agreement,
+    AgreementSignature,
+    Membership,
+    Person,
+    Principal,
+    Unit,
+)
+
+# Codes of the agreements the eligibility rules refer to (see reference/agreements.json).
+COLLABORATION_AGREEMENT = "collaboration-digital-devices"
+AREA_SUPPLY_AGREEMENTS = {
+    "health_care": "supply-health-care",
+    "social_services": "supply-social-services",
+}
+
+
+def principal_list(*, kind: str | None = None, association: str | None = None) -> QuerySet[Principal]:
+    qs = Principal.objects.select_related("association")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if association:
+        qs = qs.filter(association__name=association)
+    return qs.order_by("kind", "name")
+
+
+def principal_get(*, code: str) -> Principal | None:
+    return Principal.objects.select_related("association").filter(code=code).first()
+
+
+def signature_active(
+    *, principal: Principal, agreement_code: str, on: datetime.date
+) -> AgreementSignature | None:
+    """The principal's signature of the agreement that is valid on ``on``, if the
+    agreement itself is in force that day; otherwise None."""
+    signature = (
+        AgreementSignature.objects.select_related("agreement")
+        .filter(principal=principal, agreement__code=agreement_code)
+        .filter(AgreementSignature.active_on_q(on))
+        .first()
+    )
+    if signature is None or not signature.agreement.is_in_force(on):
+        return None
+    return signature
+
+
+def principal_is_party(*, principal: Principal, agreement_code: str, on: datetime.date) -> bool:
+    return signature_active(principal=principal, agreement_code=agreement_code, on=on) is not None
+
+
+def parties_on(*, agreement_code: str, on: datetime.date) -> QuerySet[Principal]:
+    """Every principal that is a party to the agreement on the given day."""
+    agreement = Agreement.objects.filter(code=agreement_code).first()
+    if agreement is None or not agreement.is_in_force(on):
+        return Principal.objects.none()
+    return Principal.objects.filter(
+        signatures__in=AgreementSignature.objects.filter(agreement=agreement).filter(
+            AgreementSignature.active_on_q(on)
+        )
+    ).distinct()
+
+
+def unit_list(*, principal: Principal | None = None) -> QuerySet[Unit]:
+    qs = Unit.objects.select_related("principal", "tour_route")
+    if principal is not None:
+        qs = qs.filter(principal=principal)
+    return qs.order_by("principal__name", "name")
+
+
+def person_memberships_on(*, person: Person, on: datetime.date) -> QuerySet[Membership]:
+    """The person's memberships valid on ``on``: the units they may act for that day."""
+    return (
+        Membership.objects.select_related("unit", "unit__principal")
+        .filter(person=person)
+        .filter(Membership.active_on_q(on))
+        .order_by("unit__name")
+    )
