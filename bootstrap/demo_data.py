@@ -29,30 +29,126 @@ ROUTES = [
 
 # (principal code, name, type, street, postal code, city, route, cost centre)
 UNITS = [
-    ("14", "Sahlgrenska Universitetssjukhuset, avdelning 33 kardiologi", UnitType.HOSPITAL_WARD,
-     "Blå stråket 5", "413 45", "Göteborg", "GBG-1", "SU-4433"),
-    ("14", "Närhälsan Majorna vårdcentral", UnitType.PRIMARY_CARE_CENTRE,
-     "Karl Johansgatan 25", "414 59", "Göteborg", "GBG-1", "NH-1121"),
-    ("14", "Skaraborgs sjukhus Skövde, medicinmottagningen", UnitType.HOSPITAL_CLINIC,
-     "Lövängsvägen 1", "541 85", "Skövde", "SKA-1", "SKAS-2210"),
-    ("14", "Hjälpmedelscentralen Mölndal", UnitType.DEVICE_CENTRE,
-     "Bergfotsgatan 4", "431 35", "Mölndal", None, "HMC-100"),
-    ("14", "Samverkansfunktionen för hjälpmedelsfrågor", UnitType.ADMINISTRATION,
-     "Regionens hus", "405 44", "Göteborg", None, "SAM-100"),
-    ("14", "Försörjningsförvaltningen, ekonomi", UnitType.ADMINISTRATION,
-     "Regionens hus", "405 44", "Göteborg", None, "FF-900"),
-    ("1480", "Hemsjukvård Centrum", UnitType.HOME_HEALTH_CARE,
-     "Första Långgatan 20", "413 27", "Göteborg", "GBG-1", "GBG-HSV-01"),
-    ("1480", "Hemtjänst Majorna-Linné", UnitType.MUNICIPAL_HOME_CARE,
-     "Mariaplan 3", "414 71", "Göteborg", "GBG-1", "GBG-HT-07"),
-    ("1480", "Biståndsenheten Centrum", UnitType.NEEDS_ASSESSMENT,
-     "Köpmansgatan 20", "411 13", "Göteborg", None, "GBG-BIS-01"),
-    ("1490", "Hemsjukvård Borås norr", UnitType.HOME_HEALTH_CARE,
-     "Allégatan 70", "503 37", "Borås", "SJU-1", "BOR-HSV-02"),
-    ("1496", "Särskilt boende Ryd", UnitType.NURSING_HOME,
-     "Rydsvägen 12", "541 52", "Skövde", "SKA-1", "SKO-SABO-05"),
-    ("1440", "Hemsjukvård Ale", UnitType.HOME_HEALTH_CARE,
-     "Ale torg 7", "449 80", "Nödinge", "GBG-1", "ALE-HSV-01"),
+    (
+        "14",
+        "Sahlgrenska Universitetssjukhuset, avdelning 33 kardiologi",
+        UnitType.HOSPITAL_WARD,
+        "Blå stråket 5",
+        "413 45",
+        "Göteborg",
+        "GBG-1",
+        "SU-4433",
+    ),
+    (
+        "14",
+        "Närhälsan Majorna vårdcentral",
+        UnitType.PRIMARY_CARE_CENTRE,
+        "Karl Johansgatan 25",
+        "414 59",
+        "Göteborg",
+        "GBG-1",
+        "NH-1121",
+    ),
+    (
+        "14",
+        "Skaraborgs sjukhus Skövde, medicinmottagningen",
+        UnitType.HOSPITAL_CLINIC,
+        "Lövängsvägen 1",
+        "541 85",
+        "Skövde",
+        "SKA-1",
+        "SKAS-2210",
+    ),
+    (
+        "14",
+        "Hjälpmedelscentralen Mölndal",
+        UnitType.DEVICE_CENTRE,
+        "Bergfotsgatan 4",
+        "431 35",
+        "Mölndal",
+        None,
+        "HMC-100",
+    ),
+    (
+        "14",
+        "Samverkansfunktionen för hjälpmedelsfrågor",
+        UnitType.ADMINISTRATION,
+        "Regionens hus",
+        "405 44",
+        "Göteborg",
+        None,
+        "SAM-100",
+    ),
+    (
+        "14",
+        "Försörjningsförvaltningen, ekonomi",
+        UnitType.ADMINISTRATION,
+        "Regionens hus",
+        "405 44",
+        "Göteborg",
+        None,
+        "FF-900",
+    ),
+    (
+        "1480",
+        "Hemsjukvård Centrum",
+        UnitType.HOME_HEALTH_CARE,
+        "Första Långgatan 20",
+        "413 27",
+        "Göteborg",
+        "GBG-1",
+        "GBG-HSV-01",
+    ),
+    (
+        "1480",
+        "Hemtjänst Majorna-Linné",
+        UnitType.MUNICIPAL_HOME_CARE,
+        "Mariaplan 3",
+        "414 71",
+        "Göteborg",
+        "GBG-1",
+        "GBG-HT-07",
+    ),
+    (
+        "1480",
+        "Biståndsenheten Centrum",
+        UnitType.NEEDS_ASSESSMENT,
+        "Köpmansgatan 20",
+        "411 13",
+        "Göteborg",
+        None,
+        "GBG-BIS-01",
+    ),
+    (
+        "1490",
+        "Hemsjukvård Borås norr",
+        UnitType.HOME_HEALTH_CARE,
+        "Allégatan 70",
+        "503 37",
+        "Borås",
+        "SJU-1",
+        "BOR-HSV-02",
+    ),
+    (
+        "1496",
+        "Särskilt boende Ryd",
+        UnitType.NURSING_HOME,
+        "Rydsvägen 12",
+        "541 52",
+        "Skövde",
+        "SKA-1",
+        "SKO-SABO-05",
+    ),
+    (
+        "1440",
+        "Hemsjukvård Ale",
+        UnitType.HOME_HEALTH_CARE,
+        "Ale torg 7",
+        "449 80",
+        "Nödinge",
+        "GBG-1",
+        "ALE-HSV-01",
+    ),
 ]
 
 
@@ -75,22 +171,70 @@ class DemoLogin:
 
 LOGINS = [
     DemoLogin("anna.lind", "Anna", "Lind", Profession.NURSE, "14", "Närhälsan Majorna vårdcentral"),
-    DemoLogin("erik.berg", "Erik", "Berg", Profession.DOCTOR, "14",
-              "Sahlgrenska Universitetssjukhuset, avdelning 33 kardiologi"),
+    DemoLogin(
+        "erik.berg",
+        "Erik",
+        "Berg",
+        Profession.DOCTOR,
+        "14",
+        "Sahlgrenska Universitetssjukhuset, avdelning 33 kardiologi",
+    ),
     DemoLogin("sara.holm", "Sara", "Holm", Profession.NURSE, "1480", "Hemsjukvård Centrum"),
-    DemoLogin("ulla.chef", "Ulla", "Svensson", Profession.NURSE, "1480", "Hemsjukvård Centrum",
-              role=MembershipRole.MANAGER),
-    DemoLogin("peter.nord", "Peter", "Nordin", Profession.PHYSIOTHERAPIST, "1490",
-              "Hemsjukvård Borås norr"),
-    DemoLogin("maria.ek", "Maria", "Ek", Profession.CARE_MANAGER, "1480", "Biståndsenheten Centrum"),
-    DemoLogin("lars.hmc", "Lars", "Persson", Profession.DEVICE_CENTRE_STAFF, "14",
-              "Hjälpmedelscentralen Mölndal"),
-    DemoLogin("karin.samverkan", "Karin", "Johansson", Profession.COORDINATOR, "14",
-              "Samverkansfunktionen för hjälpmedelsfrågor", staff=True),
-    DemoLogin("olof.ekonomi", "Olof", "Andersson", Profession.FINANCE_OFFICER, "14",
-              "Försörjningsförvaltningen, ekonomi"),
-    DemoLogin("admin", "Ada", "Admin", Profession.ADMINISTRATOR, "14",
-              "Samverkansfunktionen för hjälpmedelsfrågor", staff=True, superuser=True),
+    DemoLogin(
+        "ulla.chef",
+        "Ulla",
+        "Svensson",
+        Profession.NURSE,
+        "1480",
+        "Hemsjukvård Centrum",
+        role=MembershipRole.MANAGER,
+    ),
+    DemoLogin(
+        "peter.nord",
+        "Peter",
+        "Nordin",
+        Profession.PHYSIOTHERAPIST,
+        "1490",
+        "Hemsjukvård Borås norr",
+    ),
+    DemoLogin(
+        "maria.ek", "Maria", "Ek", Profession.CARE_MANAGER, "1480", "Biståndsenheten Centrum"
+    ),
+    DemoLogin(
+        "lars.hmc",
+        "Lars",
+        "Persson",
+        Profession.DEVICE_CENTRE_STAFF,
+        "14",
+        "Hjälpmedelscentralen Mölndal",
+    ),
+    DemoLogin(
+        "karin.samverkan",
+        "Karin",
+        "Johansson",
+        Profession.COORDINATOR,
+        "14",
+        "Samverkansfunktionen för hjälpmedelsfrågor",
+        staff=True,
+    ),
+    DemoLogin(
+        "olof.ekonomi",
+        "Olof",
+        "Andersson",
+        Profession.FINANCE_OFFICER,
+        "14",
+        "Försörjningsförvaltningen, ekonomi",
+    ),
+    DemoLogin(
+        "admin",
+        "Ada",
+        "Admin",
+        Profession.ADMINISTRATOR,
+        "14",
+        "Samverkansfunktionen för hjälpmedelsfrågor",
+        staff=True,
+        superuser=True,
+    ),
 ]
 
 # (principal code, role, first name, last name, email) of contact persons without login.
@@ -110,7 +254,9 @@ COORDINATOR_APPS = ("catalog", "registry")
 
 
 def _email(first: str, last: str) -> str:
-    return f"{first}.{last}@example.se".lower().replace("å", "a").replace("ä", "a").replace("ö", "o")
+    return (
+        f"{first}.{last}@example.se".lower().replace("å", "a").replace("ä", "a").replace("ö", "o")
+    )
 
 
 @transaction.atomic
@@ -179,9 +325,9 @@ def demo_data_load() -> Counter[str]:
         )
         counts["membership_created"] += created
     for code, role, first, last, email in CONTACTS:
-        person = Person.objects.filter(email=email).first()
-        if person is None:
-            person = Person.objects.create(
+        contact = Person.objects.filter(email=email).first()
+        if contact is None:
+            contact = Person.objects.create(
                 principal=principals[code],
                 first_name=first,
                 last_name=last,
@@ -189,7 +335,7 @@ def demo_data_load() -> Counter[str]:
                 email=email,
             )
         _contact, created = ContactPerson.objects.get_or_create(
-            principal=principals[code], person=person, role=role
+            principal=principals[code], person=contact, role=role
         )
         counts["contact_created"] += created
     return counts

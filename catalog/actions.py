@@ -22,9 +22,9 @@ from catalog.choices import (
 )
 from catalog.codes import icf_parse
 from catalog.models import GuidanceCode, GuidanceVersion, PrescriberRule, Product
+from core.actors import ActingUser, actor_of
 from core.errors import Conflict, InvalidInput
 from core.events import domain_event_record
-from registry.actions import ActingUser
 from registry.choices import CareSetting, Profession
 
 
@@ -103,7 +103,9 @@ def _validate_codes(codes: Iterable[CodeSpec]) -> list[tuple[CodeSpec, str, int 
         try:
             ref = icf_parse(spec.reference)
         except ValidationError as exc:
-            raise InvalidInput(exc.code or "invalid_icf_code", exc.messages[0], field="codes") from exc
+            raise InvalidInput(
+                exc.code or "invalid_icf_code", exc.messages[0], field="codes"
+            ) from exc
         parsed.append((spec, ref.code, ref.qualifier))
     return parsed
 
@@ -170,7 +172,7 @@ def guidance_version_create(
         text=text,
         source=source,
         source_note=source_note,
-        created_by=acting_user if getattr(acting_user, "pk", None) else None,
+        created_by=actor_of(acting_user),
     )
     PrescriberRule.objects.bulk_create(
         PrescriberRule(
@@ -193,8 +195,11 @@ def guidance_version_create(
         kind="guidance.version_created",
         obj=version,
         acting_user=acting_user,
-        data={"product": product.article_number, "version": version.version,
-              "valid_from": valid_from.isoformat()},
+        data={
+            "product": product.article_number,
+            "version": version.version,
+            "valid_from": valid_from.isoformat(),
+        },
     )
     return version
 

@@ -7,14 +7,20 @@ import datetime
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from catalog.actions import CodeSpec, RuleSpec, guidance_version_copy, guidance_version_create, product_status_set
+from catalog.actions import (
+    CodeSpec,
+    RuleSpec,
+    guidance_version_copy,
+    guidance_version_create,
+    product_status_set,
+)
 from catalog.choices import CodeKind, ProductStatus
 from catalog.models import GuidanceCode, GuidanceVersion, IcfCode, PrescriberRule, Product
 from core.errors import DomainError
@@ -28,14 +34,18 @@ class IcfCodeAdmin(admin.ModelAdmin):
 
 
 def _status_action(status: ProductStatus) -> Any:
-    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+    def action(
+        modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Product]
+    ) -> None:
         for product in queryset:
             try:
                 product_status_set(product=product, status=status, acting_user=request.user)
             except DomainError as exc:
                 modeladmin.message_user(request, f"{product.name}: {exc.message}", messages.ERROR)
             else:
-                modeladmin.message_user(request, f"{product.name}: {status.label}", messages.SUCCESS)
+                modeladmin.message_user(
+                    request, f"{product.name}: {status.label}", messages.SUCCESS
+                )
 
     action.__name__ = f"set_status_{status.value}"
     return admin.action(description=_("Set status: %(status)s") % {"status": status.label})(action)
@@ -43,7 +53,16 @@ def _status_action(status: ProductStatus) -> Any:
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "article_number", "iso_code", "area", "billing_type", "monthly_rent", "price", "status"]
+    list_display = [
+        "name",
+        "article_number",
+        "iso_code",
+        "area",
+        "billing_type",
+        "monthly_rent",
+        "price",
+        "status",
+    ]
     list_filter = ["status", "area", "billing_type", "training_required"]
     search_fields = ["name", "article_number", "iso_code", "supplier"]
     actions = [_status_action(s) for s in ProductStatus]
@@ -62,8 +81,10 @@ class GuidanceCodeFormSet(BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
         criteria = [
-            f for f in self.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+            f
+            for f in self.forms
+            if f.cleaned_data
+            and not f.cleaned_data.get("DELETE")
             and f.cleaned_data.get("kind") == CodeKind.CRITERION
         ]
         if not criteria:
@@ -79,14 +100,27 @@ class GuidanceCodeInline(admin.TabularInline):
 class GuidanceVersionForm(ModelForm):
     class Meta:
         model = GuidanceVersion
-        fields = "__all__"
+        fields = [
+            "product",
+            "valid_from",
+            "handbook",
+            "criteria_rule",
+            "intended_use",
+            "cost_bearer",
+            "consultation_required",
+            "text",
+            "source",
+            "source_note",
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         product, valid_from = data.get("product"), data.get("valid_from")
         if self.instance.pk is None and product and valid_from:
             if valid_from < timezone.localdate():
-                self.add_error("valid_from", _("A new guidance version cannot apply from a date in the past."))
+                self.add_error(
+                    "valid_from", _("A new guidance version cannot apply from a date in the past.")
+                )
             latest = GuidanceVersion.objects.filter(product=product).order_by("-valid_from").first()
             if latest and valid_from <= latest.valid_from:
                 self.add_error(
@@ -111,20 +145,28 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
     def _locked(self, obj: GuidanceVersion | None) -> bool:
         return obj is not None and obj.pk is not None and obj.is_in_force_since()
 
-    def has_change_permission(self, request: HttpRequest, obj: GuidanceVersion | None = None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: GuidanceVersion | None = None
+    ) -> bool:
         # A version that has applied on some day is history: prescriptions point at it.
         return super().has_change_permission(request, obj) and not self._locked(obj)
 
-    def has_delete_permission(self, request: HttpRequest, obj: GuidanceVersion | None = None) -> bool:
+    def has_delete_permission(
+        self, request: HttpRequest, obj: GuidanceVersion | None = None
+    ) -> bool:
         return super().has_delete_permission(request, obj) and not self._locked(obj)
 
-    def save_model(self, request: HttpRequest, obj: GuidanceVersion, form: ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: GuidanceVersion, form: ModelForm, change: bool
+    ) -> None:
         if change:
             super().save_model(request, obj, form, change)
             domain_event_record(kind="guidance.version_edited", obj=obj, acting_user=request.user)
         # A new version is created in save_related, through the action, with its inlines.
 
-    def save_related(self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool) -> None:
+    def save_related(
+        self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool
+    ) -> None:
         if change:
             super().save_related(request, form, formsets, change)
             return
@@ -137,7 +179,9 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
                 if formset.model is PrescriberRule:
                     rules.append(RuleSpec(data["action"], data["profession"], data["care_setting"]))
                 else:
-                    ref = data["icf_code"] + (f".{data['qualifier']}" if data.get("qualifier") is not None else "")
+                    ref = data["icf_code"] + (
+                        f".{data['qualifier']}" if data.get("qualifier") is not None else ""
+                    )
                     codes.append(CodeSpec(data["kind"], ref, data.get("wording", "")))
         obj = form.instance
         created = guidance_version_create(
@@ -159,11 +203,15 @@ class GuidanceVersionAdmin(admin.ModelAdmin):
         obj.version = created.version
 
     @admin.action(description=_("Copy as a new version applying from tomorrow"))
-    def copy_as_new_version(self, request: HttpRequest, queryset: QuerySet[GuidanceVersion]) -> None:
+    def copy_as_new_version(
+        self, request: HttpRequest, queryset: QuerySet[GuidanceVersion]
+    ) -> None:
         tomorrow = timezone.localdate() + datetime.timedelta(days=1)
         for version in queryset:
             try:
-                new = guidance_version_copy(version=version, valid_from=tomorrow, acting_user=request.user)
+                new = guidance_version_copy(
+                    version=version, valid_from=tomorrow, acting_user=request.user
+                )
             except DomainError as exc:
                 self.message_user(request, f"{version}: {exc.message}", messages.ERROR)
             else:

@@ -26,7 +26,11 @@ PRODUCT_STATUS_MEANINGS = {
 # state, and a phased-out product can be relaunched.
 PRODUCT_STATUS_TRANSITIONS = {
     ProductStatus.PROPOSED: {ProductStatus.IN_PROCUREMENT, ProductStatus.PHASED_OUT},
-    ProductStatus.IN_PROCUREMENT: {ProductStatus.PILOT, ProductStatus.LAUNCHED, ProductStatus.PHASED_OUT},
+    ProductStatus.IN_PROCUREMENT: {
+        ProductStatus.PILOT,
+        ProductStatus.LAUNCHED,
+        ProductStatus.PHASED_OUT,
+    },
     ProductStatus.PILOT: {ProductStatus.LAUNCHED, ProductStatus.PHASED_OUT},
     ProductStatus.LAUNCHED: {ProductStatus.PHASED_OUT},
     ProductStatus.PHASED_OUT: {ProductStatus.LAUNCHED},

@@ -32,15 +32,13 @@ from catalog.codes import (
 )
 from registry.choices import Area, CareSetting, Profession
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 
 class IcfCode(models.Model):
     """An ICF category with its Swedish title, so guidance can show what a code means."""
 
-    code = models.CharField(
-        _("code"), max_length=8, unique=True, validators=[icf_code_validator]
-    )
+    code = models.CharField(_("code"), max_length=8, unique=True, validators=[icf_code_validator])
     title = models.CharField(_("title"), max_length=200)
 
     class Meta:
@@ -60,9 +58,7 @@ class Product(models.Model):
     name = models.CharField(_("name"), max_length=200)
     supplier = models.CharField(_("supplier"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
-    iso_code = models.CharField(
-        _("ISO 9999 code"), max_length=8, validators=[iso9999_validator]
-    )
+    iso_code = models.CharField(_("ISO 9999 code"), max_length=8, validators=[iso9999_validator])
     iso_edition = models.CharField(
         _("ISO 9999 edition"),
         max_length=4,
@@ -73,8 +69,22 @@ class Product(models.Model):
     billing_type = models.CharField(
         _("billing type"), max_length=16, choices=BillingType.choices, default=BillingType.RENT
     )
-    monthly_rent = models.DecimalField(_("monthly rent (SEK)"), null=True, blank=True, **MONEY)
-    price = models.DecimalField(_("price (SEK)"), null=True, blank=True, **MONEY)
+    monthly_rent = models.DecimalField(
+        _("monthly rent (SEK)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
+    )
+    price = models.DecimalField(
+        _("price (SEK)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
+    )
     agreed_delivery_days = models.PositiveSmallIntegerField(
         _("agreed delivery time (working days)"), default=7
     )
@@ -135,7 +145,9 @@ class Product(models.Model):
             and self.billing_type in (BillingType.SALE, BillingType.SALE_WITH_RETURN)
             and self.price is None
         ):
-            errors["price"] = ValidationError(_("A product sold that can be ordered needs a price."))
+            errors["price"] = ValidationError(
+                _("A product sold that can be ordered needs a price.")
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -150,7 +162,10 @@ class GuidanceVersion(models.Model):
     """
 
     product = models.ForeignKey(
-        Product, on_delete=models.PROTECT, related_name="guidance_versions", verbose_name=_("product")
+        Product,
+        on_delete=models.PROTECT,
+        related_name="guidance_versions",
+        verbose_name=_("product"),
     )
     version = models.PositiveIntegerField(_("version"))
     valid_from = models.DateField(_("applies from"))
@@ -159,13 +174,13 @@ class GuidanceVersion(models.Model):
         _("criteria rule"), max_length=8, choices=CriteriaRule.choices, default=CriteriaRule.ANY
     )
     intended_use = models.TextField(_("intended use"), blank=True)
-    cost_bearer = models.CharField(_("cost responsibility"), max_length=32, choices=CostBearer.choices)
+    cost_bearer = models.CharField(
+        _("cost responsibility"), max_length=32, choices=CostBearer.choices
+    )
     consultation_required = models.BooleanField(
         _("consultation required when several principals are involved"), default=False
     )
-    text = models.TextField(
-        _("guidance text"), blank=True, help_text=_("One paragraph per line.")
-    )
+    text = models.TextField(_("guidance text"), blank=True, help_text=_("One paragraph per line."))
     source = models.CharField(
         _("source"), max_length=16, choices=GuidanceSource.choices, default=GuidanceSource.DECISION
     )
@@ -202,7 +217,9 @@ class GuidanceVersion(models.Model):
         return self.valid_from <= (today or timezone.localdate())
 
     def paragraphs(self) -> list[str]:
-        return [line.strip().lstrip("-•").strip() for line in self.text.splitlines() if line.strip()]
+        return [
+            line.strip().lstrip("-•").strip() for line in self.text.splitlines() if line.strip()
+        ]
 
 
 class PrescriberRule(models.Model):

@@ -18,9 +18,7 @@ from registry.choices import CareSetting, Profession
 _ISO_QUERY_RE = re.compile(r"^\d[\d ]*$")
 
 
-def product_list(
-    *, query: str = "", area: str = "", status: str = ""
-) -> QuerySet[Product]:
+def product_list(*, query: str = "", area: str = "", status: str = "") -> QuerySet[Product]:
     """The catalogue: products matching a free-text query (name, article number or ISO
     9999 code) and optional area and status filters, launched products first."""
     qs = Product.objects.all()
@@ -47,12 +45,17 @@ def product_get(*, article_number: str) -> Product | None:
 
 def _guidance_queryset() -> QuerySet[GuidanceVersion]:
     return GuidanceVersion.objects.select_related("product").prefetch_related(
-        Prefetch("rules", queryset=PrescriberRule.objects.order_by("action", "profession", "care_setting")),
+        Prefetch(
+            "rules",
+            queryset=PrescriberRule.objects.order_by("action", "profession", "care_setting"),
+        ),
         Prefetch("codes", queryset=GuidanceCode.objects.order_by("kind", "position", "icf_code")),
     )
 
 
-def guidance_in_force(*, product: Product, on: datetime.date | None = None) -> GuidanceVersion | None:
+def guidance_in_force(
+    *, product: Product, on: datetime.date | None = None
+) -> GuidanceVersion | None:
     """The version of the product's guidance that applies to a prescription made on ``on``."""
     day = on or timezone.localdate()
     return (
@@ -76,7 +79,9 @@ def guidance_permits(
 ) -> bool:
     """Whether the guidance lets the profession, working in the care setting, do ``action``."""
     return any(
-        rule.action == action and rule.profession == profession and rule.care_setting == care_setting
+        rule.action == action
+        and rule.profession == profession
+        and rule.care_setting == care_setting
         for rule in guidance.rules.all()
     )
 
@@ -148,10 +153,18 @@ class PrescriberGroup:
 def guidance_prescribers(guidance: GuidanceVersion) -> list[PrescriberGroup]:
     """The rules in plain words, grouped by action and profession, in the handbook's order."""
     groups: dict[str, PrescriberGroup] = {}
-    for rule in guidance.rules.all():
+    # The handbook's order: professions and care settings as the choices list them.
+    professions, settings = list(Profession.values), list(CareSetting.values)
+    rules = sorted(
+        guidance.rules.all(),
+        key=lambda r: (professions.index(r.profession), settings.index(r.care_setting)),
+    )
+    for rule in rules:
         group = groups.setdefault(
             rule.action,
-            PrescriberGroup(action=rule.action, action_label=GuidanceAction(rule.action).label),
+            PrescriberGroup(
+                action=rule.action, action_label=str(GuidanceAction(rule.action).label)
+            ),
         )
         label = Profession(rule.profession).label
         line = next((ln for ln in group.lines if ln.profession == label), None)

@@ -30,7 +30,11 @@ def product_list(request: HttpRequest) -> HttpResponse:
         "statuses": ProductStatus.choices,
     }
     # htmx asks for the result table only while the user types.
-    template = "catalog/_product_table.html" if request.headers.get("HX-Request") else "catalog/product_list.html"
+    template = (
+        "catalog/_product_table.html"
+        if request.headers.get("HX-Request")
+        else "catalog/product_list.html"
+    )
     return render(request, template, context)
 
 

@@ -27,14 +27,14 @@ class Env:
             return None
         return value.strip()
 
-    def str(self, name: str, default: str) -> str:
+    def get_str(self, name: str, default: str) -> str:
         value = self._raw(name)
         return default if value is None else value
 
     def optional_str(self, name: str) -> str | None:
         return self._raw(name)
 
-    def bool(self, name: str, default: bool) -> bool:
+    def get_bool(self, name: str, default: bool) -> bool:
         value = self._raw(name)
         if value is None:
             return default
@@ -47,7 +47,7 @@ class Env:
             f"{name}={value!r} is not a boolean; use one of {sorted(_TRUE | _FALSE)}."
         )
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def get_int(self, name: str, default: int, *, minimum: int | None = None) -> int:
         value = self._raw(name)
         if value is None:
             return default
@@ -59,7 +59,7 @@ class Env:
             raise ImproperlyConfigured(f"{name}={parsed} is below the minimum {minimum}.")
         return parsed
 
-    def list(self, name: str, default: list[str]) -> list[str]:
+    def get_list(self, name: str, default: list[str]) -> list[str]:
         value = self._raw(name)
         if value is None:
             return list(default)
@@ -68,8 +68,8 @@ class Env:
             raise ImproperlyConfigured(f"{name}={value!r} has an empty item in its list.")
         return items
 
-    def choice(self, name: str, default: str, choices: set[str]) -> str:
-        value = self.str(name, default)
+    def get_choice(self, name: str, default: str, choices: set[str]) -> str:
+        value = self.get_str(name, default)
         if value not in choices:
             raise ImproperlyConfigured(f"{name}={value!r} must be one of {sorted(choices)}.")
         return value

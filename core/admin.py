@@ -10,7 +10,15 @@ from core.models import DomainEvent
 class DomainEventAdmin(admin.ModelAdmin):
     """Events are read-only: the history is never edited, not even by an administrator."""
 
-    list_display = ["occurred_at", "kind", "content_type", "object_id", "from_status", "to_status", "actor"]
+    list_display = [
+        "occurred_at",
+        "kind",
+        "content_type",
+        "object_id",
+        "from_status",
+        "to_status",
+        "actor",
+    ]
     list_filter = ["kind", "content_type"]
     search_fields = ["object_id", "kind"]
     list_select_related = ["content_type", "actor"]

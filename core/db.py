@@ -27,14 +27,16 @@ def append_only_trigger_create(table: str) -> Any:
             $$ LANGUAGE plpgsql;
             CREATE TRIGGER {function}_trg BEFORE UPDATE OR DELETE ON {table}
                 FOR EACH ROW EXECUTE FUNCTION {function}();
-            """
+            """,
+            params=None,  # no placeholders: the % in RAISE is PL/pgSQL's own
         )
 
     def backwards(apps: Any, schema_editor: Any) -> None:
         if schema_editor.connection.vendor != "postgresql":
             return
         schema_editor.execute(
-            f"DROP TRIGGER IF EXISTS {function}_trg ON {table}; DROP FUNCTION IF EXISTS {function}();"
+            f"DROP TRIGGER IF EXISTS {function}_trg ON {table}; "
+            f"DROP FUNCTION IF EXISTS {function}();"
         )
 
     return migrations.RunPython(forwards, backwards)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
+from core.actors import ActingUser, actor_of
 from core.models import DomainEvent
 
 
@@ -16,13 +16,12 @@ def domain_event_record(
     *,
     kind: str,
     obj: models.Model,
-    acting_user: AbstractBaseUser | AnonymousUser | None,
+    acting_user: ActingUser,
     from_status: str = "",
     to_status: str = "",
     data: dict[str, Any] | None = None,
 ) -> DomainEvent:
     """Append one event about ``obj``; the caller's transaction makes it atomic with the change."""
-    actor = acting_user if isinstance(acting_user, AbstractBaseUser) else None
     return DomainEvent.objects.create(
         kind=kind,
         content_type=ContentType.objects.get_for_model(obj),
@@ -30,6 +29,6 @@ def domain_event_record(
         from_status=from_status,
         to_status=to_status,
         occurred_at=timezone.now(),
-        actor=actor,
+        actor=actor_of(acting_user),
         data=data or {},
     )

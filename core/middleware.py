@@ -22,7 +22,7 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         self,
         request: HttpRequest,
         view_func: Callable[..., HttpResponseBase],
-        view_args: list[Any],
+        view_args: tuple[Any, ...],
         view_kwargs: dict[str, Any],
     ) -> HttpResponseBase | None:
         if request.path_info.startswith(self.api_prefix):

@@ -11,7 +11,11 @@ from registry.selectors import person_memberships_on
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    person = Person.objects.filter(user=request.user).select_related("principal").first()
+    person = (
+        Person.objects.filter(user__username=request.user.get_username())
+        .select_related("principal")
+        .first()
+    )
     memberships = (
         list(person_memberships_on(person=person, on=timezone.localdate())) if person else []
     )

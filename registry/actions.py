@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.actors import ActingUser
 from core.errors import Conflict, InvalidInput
 from core.events import domain_event_record
 from registry.models import Agreement, AgreementSignature, Principal
-
-ActingUser = AbstractBaseUser | AnonymousUser | None
 
 
 @transaction.atomic

@@ -73,17 +73,18 @@ def principal_list(
 
 
 @router.get("/principals/{code}", response=PrincipalDetailOut)
-def principal_get(request: HttpRequest, code: str, on: datetime.date | None = None) -> dict:
+def principal_get(request: HttpRequest, code: str, on: datetime.date | None = None) -> Principal:
+    """A principal with the codes of the agreements it is a party to on ``on`` (default today)."""
     principal = selectors.principal_get(code=code)
     if principal is None:
         raise NotFound("principal_not_found", _("No principal has that code."))
     day = on or timezone.localdate()
-    agreements = [
+    principal.agreements = [  # type: ignore[attr-defined]
         a.code
         for a in Agreement.objects.order_by("code")
         if selectors.principal_is_party(principal=principal, agreement_code=a.code, on=day)
     ]
-    return {**PrincipalOut.from_orm(principal).dict(), "agreements": agreements}
+    return principal
 
 
 @router.get("/agreements", response=list[AgreementOut])

@@ -149,7 +149,9 @@ class Agreement(models.Model):
         return self.name
 
     def is_in_force(self, on: datetime.date) -> bool:
-        return self.in_force_from <= on and (self.in_force_until is None or on < self.in_force_until)
+        return self.in_force_from <= on and (
+            self.in_force_until is None or on < self.in_force_until
+        )
 
 
 class AgreementSignature(models.Model):
@@ -193,9 +195,7 @@ class AgreementSignature(models.Model):
 
     def clean(self) -> None:
         if self.valid_until and self.valid_from and self.valid_until <= self.valid_from:
-            raise ValidationError(
-                {"valid_until": _("The end date must be after the start date.")}
-            )
+            raise ValidationError({"valid_until": _("The end date must be after the start date.")})
         if self.agreement_id and self.principal_id and self.valid_from:
             others = AgreementSignature.objects.filter(
                 agreement_id=self.agreement_id, principal_id=self.principal_id

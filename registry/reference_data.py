@@ -12,6 +12,7 @@ import datetime
 import json
 from collections import Counter
 from pathlib import Path
+from typing import cast
 
 from django.db import transaction
 
@@ -55,7 +56,7 @@ def principals_load(path: Path = REFERENCE_DIR / "principals.csv") -> Counter[st
 
 
 def _parties(spec: dict[str, object]) -> list[Principal]:
-    excluded = set(spec.get("except", []))  # type: ignore[arg-type]
+    excluded = set(cast(list[str], spec.get("except", [])))
     qs = Principal.objects.exclude(code__in=excluded)
     if spec["who"] == "municipalities_except":
         qs = qs.filter(kind=PrincipalKind.MUNICIPALITY)

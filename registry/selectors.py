@@ -23,7 +23,9 @@ AREA_SUPPLY_AGREEMENTS = {
 }
 
 
-def principal_list(*, kind: str | None = None, association: str | None = None) -> QuerySet[Principal]:
+def principal_list(
+    *, kind: str | None = None, association: str | None = None
+) -> QuerySet[Principal]:
     qs = Principal.objects.select_related("association")
     if kind:
         qs = qs.filter(kind=kind)

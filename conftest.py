@@ -1,0 +1,103 @@
+"""Test set-up shared by every app: reference data loaded once, and named personas.
+
+The personas are the demo people (bootstrap/demo_data.py), each a real user with a
+person, a profession and a unit:
+
+- ``anna``  – nurse at Närhälsan Majorna vårdcentral (region, regional primary care)
+- ``erik``  – doctor at a Sahlgrenska ward (region, hospital)
+- ``sara``  – nurse in Hemsjukvård Centrum (Göteborg, municipal primary care)
+- ``ulla``  – nurse and manager of Hemsjukvård Centrum (Göteborg)
+- ``peter`` – physiotherapist in Hemsjukvård Borås norr (Borås)
+- ``maria`` – care manager at Biståndsenheten Centrum (Göteborg, social services)
+- ``lars``  – device-centre staff (region)
+- ``karin`` – coordinator, staff access to the admin for the assortment and registry
+- ``admin`` – administrator (superuser)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from bootstrap.demo_data import demo_data_load
+from catalog.reference_data import catalog_reference_load
+from registry.reference_data import registry_reference_load
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """Load reference and demo data once; each test then runs in a rolled-back transaction."""
+    with django_db_blocker.unblock():
+        registry_reference_load()
+        catalog_reference_load()
+        demo_data_load()
+    yield
+
+
+def _user(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+@pytest.fixture
+def anna(db: None) -> User:
+    return _user("anna.lind")
+
+
+@pytest.fixture
+def erik(db: None) -> User:
+    return _user("erik.berg")
+
+
+@pytest.fixture
+def sara(db: None) -> User:
+    return _user("sara.holm")
+
+
+@pytest.fixture
+def ulla(db: None) -> User:
+    return _user("ulla.chef")
+
+
+@pytest.fixture
+def peter(db: None) -> User:
+    return _user("peter.nord")
+
+
+@pytest.fixture
+def maria(db: None) -> User:
+    return _user("maria.ek")
+
+
+@pytest.fixture
+def lars(db: None) -> User:
+    return _user("lars.hmc")
+
+
+@pytest.fixture
+def karin(db: None) -> User:
+    return _user("karin.samverkan")
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:
+    return _user("admin")
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def anna_client(anna: User) -> Client:
+    return client_for(anna)
+
+
+@pytest.fixture
+def admin_client(admin_user: User) -> Client:
+    return client_for(admin_user)
