@@ -30,3 +30,20 @@ def test_lists_and_choices():
         env.get_list("EMPTY_ITEM", [])
     with pytest.raises(ImproperlyConfigured, match="must be one of"):
         env.get_choice("LEVEL", "INFO", {"INFO", "DEBUG"})
+
+
+def test_swedish_is_shown_whatever_the_browser_asks_for(client):
+    from django.urls import reverse
+
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Logga in" in page.content.decode()
+    assert page["Content-Language"] == "sv"
+
+
+def test_english_when_chosen_in_the_language_menu(client):
+    from django.conf import settings
+    from django.urls import reverse
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("login"))
+    assert "Log in" in page.content.decode()
