@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -58,6 +59,16 @@ class Env:
         if minimum is not None and parsed < minimum:
             raise ImproperlyConfigured(f"{name}={parsed} is below the minimum {minimum}.")
         return parsed
+
+    def get_decimal(self, name: str, default: str) -> Decimal:
+        value = self._raw(name) or default
+        try:
+            parsed = Decimal(value)
+        except InvalidOperation:
+            raise ImproperlyConfigured(f"{name}={value!r} is not a decimal number.") from None
+        if not parsed.is_finite() or parsed < 0:
+            raise ImproperlyConfigured(f"{name}={value!r} must be a non-negative amount.")
+        return parsed.quantize(Decimal("0.01"))
 
     def get_list(self, name: str, default: list[str]) -> list[str]:
         value = self._raw(name)

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "core",
     "registry",
     "catalog",
+    "orders",
+    "devices",
+    "logistics",
     "bootstrap",
     "api",
 ]
@@ -126,6 +129,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.optional_str("STATIC_ROOT")
 WHITENOISE_USE_FINDERS = True
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# Fee for an urgent delivery (within 24 hours), SEK. The region's price list sets it;
+# 500.00 is a placeholder until it is entered.
+URGENT_DELIVERY_FEE = env.get_decimal("URGENT_DELIVERY_FEE", "500.00")
 
 LOG_LEVEL = env.get_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})
 LOGGING = {
