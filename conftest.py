@@ -16,6 +16,7 @@ person, a profession and a unit:
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,6 +26,8 @@ from django.test import Client
 
 from bootstrap.demo_data import demo_data_load
 from catalog.reference_data import catalog_reference_load
+from devices.models import Device
+from orders.tests.helpers import BP, DISPENSER, register
 from registry.reference_data import registry_reference_load
 
 
@@ -101,3 +104,42 @@ def anna_client(anna: User) -> Client:
 @pytest.fixture
 def admin_client(admin_user: User) -> Client:
     return client_for(admin_user)
+
+
+@pytest.fixture
+def lars_client(lars: User) -> Client:
+    return client_for(lars)
+
+
+@pytest.fixture
+def sara_client(sara: User) -> Client:
+    return client_for(sara)
+
+
+@pytest.fixture
+def peter_client(peter: User) -> Client:
+    return client_for(peter)
+
+
+@pytest.fixture
+def reference_data(transactional_db: None) -> None:
+    """For tests on real transactions: the flush after each such test empties the
+    database, so the data is loaded again (idempotently) before each one."""
+    registry_reference_load()
+    catalog_reference_load()
+    demo_data_load()
+
+
+@pytest.fixture
+def bp_stock(lars: User) -> list[Device]:
+    """Three blood pressure monitors; BP-OLD is the oldest."""
+    return [
+        register(BP, "BP-NEW", datetime.date(2024, 3, 1), lars),
+        register(BP, "BP-OLD", datetime.date(2023, 8, 1), lars),
+        register(BP, "BP-MID", datetime.date(2023, 11, 1), lars),
+    ]
+
+
+@pytest.fixture
+def dispenser_stock(lars: User) -> list[Device]:
+    return [register(DISPENSER, f"LMA-{i}", datetime.date(2024, 2, 1), lars) for i in range(2)]

@@ -12,8 +12,12 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import django_auth
 
+from api.auth import TokenAuth
 from catalog.api import router as catalog_router
 from core.errors import DomainError
+from devices.api import router as devices_router
+from logistics.api import router as logistics_router
+from orders.api import router as orders_router
 from registry.api import router as registry_router
 
 api = NinjaAPI(
@@ -23,7 +27,7 @@ api = NinjaAPI(
         "The REST API of the shared assistive-device business: registry, assortment and "
         "guidance. Errors are JSON objects with a machine-readable `code`."
     ),
-    auth=[django_auth],
+    auth=[django_auth, TokenAuth()],
     urls_namespace="api",
 )
 
@@ -36,7 +40,11 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
-    loc = [str(part) for part in first.get("loc", []) if part not in ("query", "body", "path")]
+    loc = [
+        str(part)
+        for part in first.get("loc", [])
+        if part not in ("query", "body", "path", "payload")
+    ]
     return api.create_response(
         request,
         {
@@ -69,3 +77,7 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 api.add_router("/registry/", registry_router)
 api.add_router("/catalog/", catalog_router)
+# The supply chain's routers name their own resources (/orders, /devices, /loans, …).
+api.add_router("/", orders_router)
+api.add_router("/", devices_router)
+api.add_router("/", logistics_router)

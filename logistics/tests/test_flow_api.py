@@ -1,0 +1,357 @@
+"""The device flow through HTTP: each step's state, event, and 403/404/409 answers."""
+
+import datetime
+import json
+
+import pytest
+from django.utils import timezone
+
+from devices.actions import device_move_to_local_stock
+from devices.models import Device, DeviceEvent
+from logistics.actions import delivery_confirm, delivery_dispatch, device_allocate
+from logistics.models import Loan
+from orders.actions import OrderInput, PatientInput, order_accept, order_submit
+from orders.models import Order
+from orders.tests.helpers import BP, DISPENSER, prescription, unit_of
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client, url, body=None, **headers):
+    return client.post(url, json.dumps(body or {}), content_type="application/json", **headers)
+
+
+def last_event(**filters):
+    return DeviceEvent.objects.filter(**filters).order_by("-id").first()
+
+
+def submitted(client, user, product=BP, **overrides):
+    response = post(client, "/api/v1/orders", prescription(user, product, **overrides))
+    assert response.status_code == 201, response.json()
+    return response.json()["id"]
+
+
+def step(client, order_id, verb, body=None, status=200):
+    response = post(client, f"/api/v1/orders/{order_id}/{verb}", body)
+    assert response.status_code == status, response.json()
+    return response.json()
+
+
+def test_the_whole_flow_with_a_post_agent_return(anna_client, anna, lars_client, lars, bp_stock):
+    order_id = submitted(anna_client, anna)
+
+    assert step(lars_client, order_id, "accept")["status"] == "accepted"
+    assert last_event(order_id=order_id).kind == "order_accepted"
+
+    allocated = step(lars_client, order_id, "allocate")
+    assert allocated["status"] == "allocated"
+    assert allocated["device_serial"] == "BP-OLD"  # the oldest device goes first
+    device = Device.objects.get(serial_number="BP-OLD")
+    assert device.status == "reserved"
+    event = last_event(order_id=order_id)
+    assert (event.kind, event.device, event.from_status, event.to_status, event.actor) == (
+        "allocated",
+        device,
+        "in_stock",
+        "reserved",
+        lars,
+    )
+
+    assert step(lars_client, order_id, "dispatch")["status"] == "dispatched"
+    device.refresh_from_db()
+    assert (device.status, device.location) == ("in_transit", "in_transit")
+
+    delivered = step(
+        lars_client, order_id, "deliver", {"delivered_on": timezone.localdate().isoformat()}
+    )
+    assert delivered["status"] == "delivered"
+    assert delivered["delivery_working_days"] == 0
+    device.refresh_from_db()
+    assert (device.status, device.location) == ("on_loan", "patient")
+    loan = Loan.objects.get(order_id=order_id)
+    assert loan.cost_bearer.code == "14"
+    assert last_event(order_id=order_id).loan == loan
+
+    # The nurse gives the patient a one-time code for the post agent.
+    pickup = post(anna_client, f"/api/v1/loans/{loan.pk}/pickup", {"method": "post_agent"})
+    assert pickup.status_code == 200, pickup.json()
+    code = pickup.json()["return_code"]
+    assert len(code) == 8
+    assert pickup.json()["loan"]["rent_stops_on"] is not None
+    loan.refresh_from_db()
+    assert code not in loan.return_code_hash  # only a hash is stored
+    assert last_event(device=device).kind == "return_code_issued"
+
+    # The parcel arrives at the centre; the code identifies the loan, once.
+    received = post(lars_client, "/api/v1/returns", {"return_code": code.lower()})
+    assert received.status_code == 200, received.json()
+    assert received.json()["ended_on"] == timezone.localdate().isoformat()
+    again = post(lars_client, "/api/v1/returns", {"return_code": code})
+    assert again.status_code == 404
+    assert again.json()["code"] == "return_code_unknown"
+    device.refresh_from_db()
+    assert device.status == "awaiting_reconditioning"
+
+    started = post(lars_client, f"/api/v1/devices/{device.pk}/reconditioning/start")
+    assert started.json()["status"] == "in_reconditioning"
+    done = post(lars_client, f"/api/v1/devices/{device.pk}/reconditioning/done")
+    assert done.json()["status"] == "in_stock"
+    assert done.json()["location"] == "centre"
+
+    history = lars_client.get(f"/api/v1/devices/{device.pk}/events").json()
+    assert [e["kind"] for e in history] == [
+        "registered",
+        "allocated",
+        "dispatched",
+        "delivered",
+        "return_code_issued",
+        "received",
+        "reconditioning_started",
+        "reconditioned",
+    ]
+
+
+def test_steps_in_the_wrong_order_answer_409(anna_client, anna, lars_client, bp_stock):
+    order_id = submitted(anna_client, anna)
+    assert step(lars_client, order_id, "dispatch", status=409)["code"] == "order_not_allocated"
+    assert step(lars_client, order_id, "allocate", status=409)["code"] == "order_not_accepted"
+    step(lars_client, order_id, "accept")
+    assert step(lars_client, order_id, "accept", status=409)["code"] == "order_not_submitted"
+    assert step(lars_client, order_id, "deliver", status=409)["code"] == "order_not_dispatched"
+    assert Order.objects.get(pk=order_id).status == "accepted"
+
+
+def test_only_the_device_centre_moves_orders(anna_client, anna):
+    order_id = submitted(anna_client, anna)
+    assert step(anna_client, order_id, "accept", status=403)["code"] == "device_centre_only"
+    assert Order.objects.get(pk=order_id).status == "submitted"
+
+
+def test_other_units_cannot_see_or_move_an_order(anna_client, anna, sara_client):
+    order_id = submitted(anna_client, anna)
+    assert step(sara_client, order_id, "cancel", status=404)["code"] == "order_not_found"
+
+
+def test_anonymous_and_token_auth(client, anna, anna_client):
+    from api.models import ApiToken
+
+    assert client.get("/api/v1/orders").status_code == 401
+    _token, key = ApiToken.issue(user=anna, name="test")
+    response = client.get("/api/v1/orders", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 200
+    assert client.get("/api/v1/orders", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
+
+
+def test_allocate_a_scanned_serial_or_refuse(anna_client, anna, lars_client, bp_stock):
+    order_id = submitted(anna_client, anna)
+    step(lars_client, order_id, "accept")
+    refused = step(lars_client, order_id, "allocate", {"serial_number": "NOPE"}, status=409)
+    assert refused["code"] == "device_unavailable"
+    assert (
+        step(lars_client, order_id, "allocate", {"serial_number": "BP-NEW"})["device_serial"]
+        == "BP-NEW"
+    )
+
+
+def test_out_of_stock_is_409_and_order_stays_accepted(anna_client, anna, lars_client):
+    order_id = submitted(anna_client, anna)
+    step(lars_client, order_id, "accept")
+    assert step(lars_client, order_id, "allocate", status=409)["code"] == "out_of_stock"
+    assert Order.objects.get(pk=order_id).status == "accepted"
+
+
+def test_cancel_releases_the_device_but_not_after_dispatch(
+    anna_client, anna, lars_client, bp_stock
+):
+    order_id = submitted(anna_client, anna)
+    step(lars_client, order_id, "accept")
+    step(lars_client, order_id, "allocate")
+    cancelled = step(anna_client, order_id, "cancel", {"reason": "Fel patient"})
+    assert cancelled["status"] == "cancelled"
+    assert Device.objects.get(serial_number="BP-OLD").status == "in_stock"
+    kinds = list(DeviceEvent.objects.filter(order_id=order_id).values_list("kind", flat=True))
+    assert kinds[-2:] == ["deallocated", "order_cancelled"]
+
+    second = submitted(anna_client, anna)
+    for verb in ("accept", "allocate", "dispatch"):
+        step(lars_client, second, verb)
+    assert step(anna_client, second, "cancel", status=409)["code"] == "order_not_cancellable"
+
+
+def test_training_gates_the_first_delivery_to_a_unit(
+    sara_client, sara, lars_client, dispenser_stock
+):
+    order_id = submitted(sara_client, sara, DISPENSER)
+    accepted = step(lars_client, order_id, "accept")
+    assert accepted["waits_for_training"] is True
+    step(lars_client, order_id, "allocate")
+    assert step(lars_client, order_id, "dispatch", status=409)["code"] == "training_required"
+    training = post(
+        lars_client,
+        "/api/v1/trainings",
+        {
+            "unit": unit_of(sara).pk,
+            "product": DISPENSER,
+            "trained_on": timezone.localdate().isoformat(),
+        },
+    )
+    assert training.status_code == 201, training.json()
+    assert last_event(order_id=order_id).kind == "training_recorded"
+    assert step(lars_client, order_id, "dispatch")["status"] == "dispatched"
+    # The unit's next order does not wait.
+    second = submitted(sara_client, sara, DISPENSER)
+    assert step(lars_client, second, "accept")["waits_for_training"] is False
+
+
+def test_prescribing_from_the_units_local_stock(anna_client, anna, lars, bp_stock):
+    device = device_move_to_local_stock(
+        device=Device.objects.get(serial_number="BP-MID"), unit=unit_of(anna), acting_user=lars
+    )
+    body = post(
+        anna_client, "/api/v1/orders", prescription(anna, local_device_serial="BP-MID")
+    ).json()
+    assert body["status"] == "delivered"
+    assert body["delivery_method"] == "local_stock"
+    assert body["delivery_working_days"] == 0
+    device.refresh_from_db()
+    assert device.status == "on_loan"
+    kinds = list(DeviceEvent.objects.filter(order_id=body["id"]).values_list("kind", flat=True))
+    assert kinds == ["order_submitted", "order_accepted", "allocated", "delivered"]
+    missing = post(anna_client, "/api/v1/orders", prescription(anna, local_device_serial="BP-NEW"))
+    assert missing.status_code == 409
+    assert missing.json()["code"] == "local_device_unavailable"
+
+
+def _delivered_loan(user, lars, serial_stock):
+    order, _created = order_submit(
+        data=OrderInput(
+            product=serial_stock[0].product,
+            unit=unit_of(user),
+            patient=PatientInput("19121212-1212"),
+            criteria=["b420.2"],
+        ),
+        acting_user=user,
+    )
+    order_accept(order=order, acting_user=lars)
+    device_allocate(order=order, acting_user=lars)
+    delivery_dispatch(order=order, acting_user=lars)
+    return delivery_confirm(order=order, acting_user=lars)
+
+
+def test_unit_cancels_a_wrongly_registered_pickup_itself(anna_client, anna, lars, bp_stock):
+    loan = _delivered_loan(anna, lars, bp_stock)
+    response = post(anna_client, f"/api/v1/loans/{loan.pk}/pickup", {"method": "pickup"})
+    assert response.json()["return_code"] == ""
+    assert response.json()["loan"]["pickup_due_on"] is not None
+    cancel = post(anna_client, f"/api/v1/loans/{loan.pk}/pickup/cancel")
+    assert cancel.status_code == 200, cancel.json()
+    assert cancel.json()["pickup_requested_on"] is None
+    assert cancel.json()["rent_stops_on"] is None
+    loan.device.refresh_from_db()
+    assert loan.device.status == "on_loan"
+    assert last_event(loan=loan).kind == "pickup_cancelled"
+    again = post(anna_client, f"/api/v1/loans/{loan.pk}/pickup/cancel")
+    assert again.status_code == 409
+
+
+def test_delivery_time_is_counted_in_working_days_across_midsummer(anna, lars, bp_stock):
+    order, _created = order_submit(
+        data=OrderInput(
+            product=bp_stock[0].product,
+            unit=unit_of(anna),
+            patient=PatientInput("19121212-1212"),
+            criteria=["b420.2"],
+            ordered_on=datetime.date(2024, 6, 19),
+        ),
+        acting_user=anna,
+    )
+    # 20, 24, 25, 26, 27, 28 June and 1 July (21 June is Midsummer Eve).
+    assert order.due_date == datetime.date(2024, 7, 1)
+    order_accept(order=order, acting_user=lars)
+    device_allocate(order=order, acting_user=lars)
+    delivery_dispatch(order=order, acting_user=lars)
+    delivery_confirm(order=order, delivered_on=datetime.date(2024, 6, 25), acting_user=lars)
+    order.refresh_from_db()
+    assert order.delivery_working_days == 3  # 20, 24, 25 (Midsummer Eve and weekend off)
+
+
+def test_maintenance_and_support_cases(anna_client, anna, lars_client, lars, bp_stock):
+    loan = _delivered_loan(anna, lars, bp_stock)
+    report = post(
+        anna_client,
+        "/api/v1/work-orders",
+        {"device": loan.device_id, "fault": "Visar fel tryck", "unit": unit_of(anna).pk},
+    )
+    assert report.status_code == 201, report.json()
+    work = report.json()
+    assert work["status"] == "reported"
+    assert post(anna_client, f"/api/v1/work-orders/{work['id']}/start").status_code == 403
+    assert (
+        post(lars_client, f"/api/v1/work-orders/{work['id']}/start").json()["status"] == "started"
+    )
+    bad = post(lars_client, f"/api/v1/work-orders/{work['id']}/finish", {"outcome": "magic"})
+    assert bad.status_code == 400
+    done = post(lars_client, f"/api/v1/work-orders/{work['id']}/finish", {"outcome": "repaired"})
+    assert (done.json()["status"], done.json()["outcome"]) == ("done", "repaired")
+    kinds = list(DeviceEvent.objects.filter(device=loan.device).values_list("kind", flat=True))
+    assert kinds[-3:] == ["repair_reported", "repair_started", "repair_done"]
+
+    case = post(
+        anna_client,
+        "/api/v1/support-cases",
+        {"subject": "app", "description": "Appen hittar inte mätaren", "product": BP},
+    )
+    assert case.status_code == 201, case.json()
+    closed = post(
+        lars_client,
+        f"/api/v1/support-cases/{case.json()['id']}/close",
+        {"resolution": "Ny parkoppling"},
+    )
+    assert closed.json()["closed_at"] is not None
+    assert post(lars_client, f"/api/v1/support-cases/{case.json()['id']}/close").status_code == 409
+
+
+def test_lost_found_and_scrapped(lars_client, bp_stock):
+    device = bp_stock[0]
+    assert post(lars_client, f"/api/v1/devices/{device.pk}/lost").json()["status"] == "lost"
+    assert post(lars_client, f"/api/v1/devices/{device.pk}/lost").status_code == 409
+    assert (
+        post(lars_client, f"/api/v1/devices/{device.pk}/found").json()["status"]
+        == "awaiting_reconditioning"
+    )
+    scrapped = post(lars_client, f"/api/v1/devices/{device.pk}/scrap", {"reason": "Sprucken"})
+    assert scrapped.json()["status"] == "scrapped"
+    assert post(lars_client, f"/api/v1/devices/{device.pk}/found").status_code == 409
+
+
+def test_register_device_and_duplicate_serial(lars_client, anna_client):
+    body = {
+        "product": BP,
+        "serial_number": "BP-X1",
+        "acquired_on": "2024-05-01",
+        "gtin": "07312345678901",
+    }
+    created = post(lars_client, "/api/v1/devices", body)
+    assert created.status_code == 201, created.json()
+    duplicate = post(lars_client, "/api/v1/devices", body)
+    assert duplicate.status_code == 409
+    assert duplicate.json()["code"] == "serial_exists"
+    assert (
+        post(anna_client, "/api/v1/devices", {**body, "serial_number": "BP-X2"}).status_code == 403
+    )
+
+
+def test_list_endpoints_have_bounded_query_counts(
+    lars_client, anna, lars, bp_stock, django_assert_max_num_queries
+):
+    _delivered_loan(anna, lars, bp_stock)
+    for url in (
+        "/api/v1/devices",
+        "/api/v1/loans",
+        "/api/v1/events",
+        "/api/v1/orders",
+        "/api/v1/work-orders",
+        "/api/v1/support-cases",
+    ):
+        with django_assert_max_num_queries(8):
+            assert lars_client.get(url).status_code == 200, url

@@ -1,0 +1,78 @@
+"""Permission-scoped reads of orders and patients: the UI and the API use these."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import QuerySet
+
+from core.actors import ActingUser
+from core.errors import NotFound
+from orders.choices import OPEN_ORDER_STATUSES
+from orders.models import Order, Patient
+from orders.personal_numbers import personal_number_parse
+from registry.access import is_device_centre, unit_ids_of
+
+
+def orders_visible_to(user: ActingUser) -> QuerySet[Order]:
+    """Device-centre staff see every order; others the orders of the units they work in."""
+    qs = Order.objects.select_related(
+        "product",
+        "unit",
+        "unit__principal",
+        "patient",
+        "device",
+        "prescriber",
+        "guidance",
+        "cost_bearer",
+    )
+    if is_device_centre(user):
+        return qs
+    return qs.filter(unit_id__in=unit_ids_of(user))
+
+
+def order_list(
+    *,
+    user: ActingUser,
+    status: str = "",
+    unit: int | None = None,
+    product: str = "",
+    open_only: bool = False,
+    ordered_from: datetime.date | None = None,
+    ordered_to: datetime.date | None = None,
+) -> QuerySet[Order]:
+    qs = orders_visible_to(user)
+    if status:
+        qs = qs.filter(status=status)
+    if open_only:
+        qs = qs.filter(status__in=OPEN_ORDER_STATUSES)
+    if unit is not None:
+        qs = qs.filter(unit_id=unit)
+    if product:
+        qs = qs.filter(product__article_number=product)
+    if ordered_from:
+        qs = qs.filter(ordered_on__gte=ordered_from)
+    if ordered_to:
+        qs = qs.filter(ordered_on__lte=ordered_to)
+    return qs.order_by("-ordered_on", "-id")
+
+
+def order_get(*, user: ActingUser, pk: int) -> Order:
+    order = orders_visible_to(user).filter(pk=pk).first()
+    if order is None:
+        from django.utils.translation import gettext as _
+
+        raise NotFound("order_not_found", _("No order with that number is visible to you."))
+    return order
+
+
+def patient_get_by_number(*, user: ActingUser, personal_number: str) -> Patient | None:
+    """The patient, if the user may see them: the device centre always, others only a
+    patient with an order from one of their units."""
+    number = personal_number_parse(personal_number)
+    patient = Patient.objects.filter(personal_number=number.digits).first()
+    if patient is None or is_device_centre(user):
+        return patient
+    if Order.objects.filter(patient=patient, unit_id__in=unit_ids_of(user)).exists():
+        return patient
+    return None
