@@ -1,0 +1,73 @@
+"""Simultaneous allocations on PostgreSQL: never one device to two orders, never a lost order."""
+
+import threading
+
+import pytest
+from django.db import close_old_connections, connection
+
+from core.errors import Conflict
+from logistics.actions import device_allocate
+from orders.actions import OrderInput, PatientInput, order_accept, order_submit
+from orders.models import Order
+from orders.tests.helpers import BP, register, unit_of
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="row locks are PostgreSQL's; SQLite serialises writers",
+)
+
+ORDERS = 8
+DEVICES = 3
+
+
+@pytest.mark.usefixtures("reference_data")
+def test_many_simultaneous_allocations_of_the_last_devices(django_user_model):
+    import datetime
+
+    anna = django_user_model.objects.get(username="anna.lind")
+    lars = django_user_model.objects.get(username="lars.hmc")
+    devices = [register(BP, f"C-{i}", datetime.date(2023, 9, 1 + i), lars) for i in range(DEVICES)]
+    orders = []
+    for i in range(ORDERS):
+        order, _created = order_submit(
+            data=OrderInput(
+                product=devices[0].product,
+                unit=unit_of(anna),
+                patient=PatientInput("19121212-1212"),
+                criteria=["b420.2"],
+                idempotency_key=f"conc-{i}",
+            ),
+            acting_user=anna,
+        )
+        orders.append(order_accept(order=order, acting_user=lars))
+
+    barrier = threading.Barrier(ORDERS)
+    outcomes: dict[int, str] = {}
+
+    def allocate(order: Order) -> None:
+        close_old_connections()
+        try:
+            barrier.wait(timeout=10)
+            device_allocate(order=order, acting_user=lars)
+            outcomes[order.pk] = "allocated"
+        except Conflict as exc:
+            outcomes[order.pk] = exc.code
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=allocate, args=(o,)) for o in orders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(outcomes) == ORDERS  # every request answered
+    assert sorted(outcomes.values()).count("allocated") == DEVICES
+    assert set(outcomes.values()) == {"allocated", "out_of_stock"}
+    allocated = Order.objects.filter(status="allocated")
+    assert allocated.count() == DEVICES
+    # Each allocated order has its own device; no device serves two orders.
+    assert len(set(allocated.values_list("device_id", flat=True))) == DEVICES
+    # No order was lost: the others are still accepted, waiting for stock.
+    assert Order.objects.filter(status="accepted", device__isnull=True).count() == ORDERS - DEVICES
+    assert Order.objects.count() == ORDERS
