@@ -5,7 +5,7 @@ import datetime
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from catalog.selectors import product_get
@@ -74,7 +74,7 @@ def device_list(
 
 
 @router.post("/devices", response={201: DeviceOut})
-def device_create(request: HttpRequest, payload: DeviceIn) -> tuple[int, Device]:
+def device_create(request: HttpRequest, payload: DeviceIn) -> Status[Device]:
     device_centre_check(request.user)
     product = product_get(article_number=payload.product)
     if product is None:
@@ -93,7 +93,7 @@ def device_create(request: HttpRequest, payload: DeviceIn) -> tuple[int, Device]
         unit=unit,
         acting_user=request.user,
     )
-    return 201, device
+    return Status(201, device)
 
 
 @router.get("/devices/{device_id}", response=DeviceOut)

@@ -112,16 +112,8 @@ def stock_import(handle: TextIO, *, acting_user: ActingUser) -> StockImportResul
                 errors.append(RowError(number, "unit", _("unknown unit id")))
             else:
                 unit_id = int(row["unit"])
-        rows.append(
-            {
-                "product": product,
-                "serial": serial,
-                "acquired": acquired,
-                "udi": row.get("udi", ""),
-                "gtin": gtin,
-                "unit": unit_id,
-            }
-        )
+        if product is not None and acquired is not None:
+            rows.append(_Row(product, serial, acquired, row.get("udi", ""), gtin, unit_id))
     if errors:
         raise StockImportError(errors)
     created = skipped = 0

@@ -5,7 +5,7 @@ import datetime
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from catalog.selectors import product_get
@@ -249,12 +249,12 @@ def work_order_list(request: HttpRequest, status: str = "") -> QuerySet[WorkOrde
 
 
 @router.post("/work-orders", response={201: WorkOrderOut})
-def work_order_create(request: HttpRequest, payload: WorkOrderIn) -> tuple[int, WorkOrder]:
+def work_order_create(request: HttpRequest, payload: WorkOrderIn) -> Status[WorkOrder]:
     device = device_get(user=request.user, pk=payload.device)
     work = actions.workorder_report(
         device=device, fault=payload.fault, unit=_unit(payload.unit), acting_user=request.user
     )
-    return 201, work
+    return Status(201, work)
 
 
 def _work_order(work_order_id: int) -> WorkOrder:
@@ -288,7 +288,7 @@ def support_list(request: HttpRequest, open: bool = False) -> QuerySet[SupportCa
 
 
 @router.post("/support-cases", response={201: SupportOut})
-def support_create(request: HttpRequest, payload: SupportIn) -> tuple[int, SupportCase]:
+def support_create(request: HttpRequest, payload: SupportIn) -> Status[SupportCase]:
     product = product_get(article_number=payload.product) if payload.product else None
     if payload.product and product is None:
         raise NotFound("product_not_found", _("No product has that article number."))
@@ -301,7 +301,7 @@ def support_create(request: HttpRequest, payload: SupportIn) -> tuple[int, Suppo
         unit=_unit(payload.unit),
         acting_user=request.user,
     )
-    return 201, case
+    return Status(201, case)
 
 
 @router.post("/support-cases/{case_id}/close", response=SupportOut)
@@ -323,7 +323,7 @@ def training_list(request: HttpRequest, unit: int | None = None) -> QuerySet[Tra
 
 
 @router.post("/trainings", response={201: TrainingOut})
-def training_create(request: HttpRequest, payload: TrainingIn) -> tuple[int, Training]:
+def training_create(request: HttpRequest, payload: TrainingIn) -> Status[Training]:
     product = product_get(article_number=payload.product)
     if product is None:
         raise NotFound("product_not_found", _("No product has that article number."))
@@ -332,4 +332,4 @@ def training_create(request: HttpRequest, payload: TrainingIn) -> tuple[int, Tra
     training = actions.training_record(
         unit=unit, product=product, trained_on=payload.trained_on, acting_user=request.user
     )
-    return 201, training
+    return Status(201, training)

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from catalog.selectors import product_get
@@ -237,9 +237,7 @@ def _input(payload: OrderIn) -> OrderInput:
 
 
 @router.post("/orders", response={200: OrderOut, 201: OrderOut})
-def order_create(
-    request: HttpRequest, payload: OrderIn, response: HttpResponse
-) -> tuple[int, Order]:
+def order_create(request: HttpRequest, payload: OrderIn, response: HttpResponse) -> Status[Order]:
     """Submit a prescription or order. Send an `Idempotency-Key` header to make a retry
     safe: the same key returns the first order (200) instead of creating another (201)."""
     data = _input(payload)
@@ -249,7 +247,7 @@ def order_create(
     data.idempotency_key = key
     order, created = order_submit(data=data, acting_user=request.user)
     order = selectors.order_get(user=request.user, pk=order.pk)
-    return (201 if created else 200), order
+    return Status(201 if created else 200, order)
 
 
 @router.post("/orders/check", response=EligibilityOut)
