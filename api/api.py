@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
 
 from api.auth import TokenAuth
@@ -27,7 +27,8 @@ api = NinjaAPI(
         "The REST API of the shared assistive-device business: registry, assortment and "
         "guidance. Errors are JSON objects with a machine-readable `code`."
     ),
-    auth=[django_auth, TokenAuth()],
+    # Token first: a script with a bearer token has no CSRF cookie to show.
+    auth=[TokenAuth(), django_auth],
     urls_namespace="api",
 )
 
@@ -65,6 +66,17 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
         request,
         {"code": "not_authenticated", "message": _("Log in to use the API."), "field": None},
         status=401,
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    message = str(exc)
+    code = "csrf_failed" if "CSRF" in message else f"http_{exc.status_code}"
+    if code == "csrf_failed":
+        message = _("The request lacks a valid CSRF token; send it, or use an API token.")
+    return api.create_response(
+        request, {"code": code, "message": message, "field": None}, status=exc.status_code
     )
 
 

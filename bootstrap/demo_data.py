@@ -15,6 +15,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
+from catalog.choices import ProductStatus
+from catalog.models import Product
+from devices.actions import device_register
+from devices.models import Device
 from registry.choices import ContactRole, MembershipRole, Profession, UnitType
 from registry.models import ContactPerson, Membership, Person, Principal, TourRoute, Unit
 
@@ -338,4 +342,27 @@ def demo_data_load() -> Counter[str]:
             principal=principals[code], person=contact, role=role
         )
         counts["contact_created"] += created
+    counts.update(demo_stock_load())
+    return counts
+
+
+DEMO_STOCK_PER_PRODUCT = 5
+
+
+def demo_stock_load() -> Counter[str]:
+    """A few devices of each launched product in the centre's stock, through the same
+    action as the stock import (so each has its "registered" event)."""
+    counts: Counter[str] = Counter()
+    for product in Product.objects.filter(status=ProductStatus.LAUNCHED).order_by("article_number"):
+        for n in range(1, DEMO_STOCK_PER_PRODUCT + 1):
+            serial = f"DEMO-{product.article_number}-{n:03d}"
+            if Device.objects.filter(product=product, serial_number=serial).exists():
+                continue
+            device_register(
+                product=product,
+                serial_number=serial,
+                acquired_on=datetime.date(2023, 8, n),
+                acting_user=None,
+            )
+            counts["device_created"] += 1
     return counts

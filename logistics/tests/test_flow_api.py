@@ -142,6 +142,25 @@ def test_anonymous_and_token_auth(client, anna, anna_client):
     assert client.get("/api/v1/orders", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
 
 
+def test_token_client_can_write_without_csrf_but_a_session_cannot(anna, anna_client):
+    from django.test import Client
+
+    from api.models import ApiToken
+
+    _token, key = ApiToken.issue(user=anna, name="script")
+    strict = Client(enforce_csrf_checks=True)
+    body = json.dumps(prescription(anna))
+    with_token = strict.post(
+        "/api/v1/orders", body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}"
+    )
+    assert with_token.status_code == 201, with_token.content
+    strict.force_login(anna)
+    without_csrf = strict.post("/api/v1/orders", body, content_type="application/json")
+    assert without_csrf.status_code == 403
+    assert without_csrf.json()["code"] == "csrf_failed"
+    assert Order.objects.count() == 1
+
+
 def test_allocate_a_scanned_serial_or_refuse(anna_client, anna, lars_client, bp_stock):
     order_id = submitted(anna_client, anna)
     step(lars_client, order_id, "accept")
