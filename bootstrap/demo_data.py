@@ -342,7 +342,6 @@ def demo_data_load() -> Counter[str]:
             principal=principals[code], person=contact, role=role
         )
         counts["contact_created"] += created
-    counts.update(demo_stock_load())
     return counts
 
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from bootstrap.demo_data import DEMO_PASSWORD, LOGINS, demo_data_load
+from bootstrap.demo_data import DEMO_PASSWORD, LOGINS, demo_data_load, demo_stock_load
 
 
 class Command(BaseCommand):
@@ -12,6 +12,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         counts = demo_data_load()
+        counts.update(demo_stock_load())
         changed = {k: v for k, v in sorted(counts.items()) if v}
         self.stdout.write(
             "Demo data loaded: "
