@@ -49,6 +49,36 @@ def device_transition(
     return old
 
 
+def device_step(
+    device: Device,
+    *,
+    kind: str,
+    allowed_from: tuple[str, ...],
+    to_status: str,
+    location: str,
+    code: str,
+    acting_user: ActingUser,
+    on: datetime.date | None = None,
+    data: dict[str, object] | None = None,
+) -> Device:
+    """Lock the device, move it if its state allows, and record the event: the shape of
+    every device step that involves no order. Call inside a transaction."""
+    device = device_locked(device)
+    old = device_transition(
+        device, allowed_from=allowed_from, to_status=to_status, location=location, code=code
+    )
+    device_event_record(
+        kind=kind,
+        device=device,
+        from_status=old,
+        to_status=device.status,
+        acting_user=acting_user,
+        on=on,
+        data=data,
+    )
+    return device
+
+
 @transaction.atomic
 def device_register(
     *,
@@ -98,22 +128,15 @@ def device_register(
 
 @transaction.atomic
 def reconditioning_start(*, device: Device, acting_user: ActingUser) -> Device:
-    device = device_locked(device)
-    old = device_transition(
+    return device_step(
         device,
+        kind=EventKind.RECONDITIONING_STARTED,
         allowed_from=(DeviceStatus.AWAITING_RECONDITIONING,),
         to_status=DeviceStatus.IN_RECONDITIONING,
         location=Location.RECONDITIONING,
         code="not_awaiting_reconditioning",
-    )
-    device_event_record(
-        kind=EventKind.RECONDITIONING_STARTED,
-        device=device,
-        from_status=old,
-        to_status=device.status,
         acting_user=acting_user,
     )
-    return device
 
 
 @transaction.atomic
@@ -121,30 +144,23 @@ def reconditioning_done(
     *, device: Device, acting_user: ActingUser, on: datetime.date | None = None
 ) -> Device:
     """Cleaned, checked and reset: the device is back in the centre's stock."""
-    device = device_locked(device)
-    old = device_transition(
+    return device_step(
         device,
+        kind=EventKind.RECONDITIONED,
         allowed_from=(DeviceStatus.IN_RECONDITIONING, DeviceStatus.AWAITING_RECONDITIONING),
         to_status=DeviceStatus.IN_STOCK,
         location=Location.CENTRE,
         code="not_in_reconditioning",
-    )
-    device_event_record(
-        kind=EventKind.RECONDITIONED,
-        device=device,
-        from_status=old,
-        to_status=device.status,
         acting_user=acting_user,
         on=on,
     )
-    return device
 
 
 @transaction.atomic
 def device_scrap(*, device: Device, reason: str, acting_user: ActingUser) -> Device:
-    device = device_locked(device)
-    old = device_transition(
+    return device_step(
         device,
+        kind=EventKind.SCRAPPED,
         allowed_from=(
             DeviceStatus.IN_STOCK,
             DeviceStatus.AWAITING_RECONDITIONING,
@@ -155,25 +171,18 @@ def device_scrap(*, device: Device, reason: str, acting_user: ActingUser) -> Dev
         to_status=DeviceStatus.SCRAPPED,
         location=Location.NOWHERE,
         code="cannot_scrap",
-    )
-    device_event_record(
-        kind=EventKind.SCRAPPED,
-        device=device,
-        from_status=old,
-        to_status=device.status,
         acting_user=acting_user,
         data={"reason": reason},
     )
-    return device
 
 
 @transaction.atomic
 def device_mark_lost(*, device: Device, acting_user: ActingUser) -> Device:
     """The device cannot be found (förkommet). A device on loan stays on its loan until
     the loan is ended; here only devices not at a patient can be marked lost."""
-    device = device_locked(device)
-    old = device_transition(
+    return device_step(
         device,
+        kind=EventKind.LOST,
         allowed_from=(
             DeviceStatus.IN_STOCK,
             DeviceStatus.IN_TRANSIT,
@@ -184,36 +193,22 @@ def device_mark_lost(*, device: Device, acting_user: ActingUser) -> Device:
         to_status=DeviceStatus.LOST,
         location=Location.NOWHERE,
         code="cannot_mark_lost",
-    )
-    device_event_record(
-        kind=EventKind.LOST,
-        device=device,
-        from_status=old,
-        to_status=device.status,
         acting_user=acting_user,
     )
-    return device
 
 
 @transaction.atomic
 def device_found(*, device: Device, acting_user: ActingUser) -> Device:
     """A lost device turned up: it goes to reconditioning before anyone gets it."""
-    device = device_locked(device)
-    old = device_transition(
+    return device_step(
         device,
+        kind=EventKind.FOUND,
         allowed_from=(DeviceStatus.LOST,),
         to_status=DeviceStatus.AWAITING_RECONDITIONING,
         location=Location.RECONDITIONING,
         code="not_lost",
-    )
-    device_event_record(
-        kind=EventKind.FOUND,
-        device=device,
-        from_status=old,
-        to_status=device.status,
         acting_user=acting_user,
     )
-    return device
 
 
 @transaction.atomic

@@ -190,31 +190,58 @@ def delivery_confirm(
         unit=order.unit,
         code="device_not_in_transit",
     )
+    return loan_start(
+        order=order,
+        device=device,
+        device_was=old_device,
+        on=day,
+        acting_user=acting_user,
+        working_days=working_days_between(order.ordered_on, day),
+    )
+
+
+def loan_start(
+    *,
+    order: Order,
+    device: Device,
+    device_was: str,
+    on: datetime.date,
+    working_days: int,
+    acting_user: ActingUser,
+    acting_unit: Unit | None = None,
+    data: dict[str, object] | None = None,
+) -> Loan:
+    """Mark the order delivered and start the device's loan (and any rent) on ``on``.
+    Called inside the delivering action's transaction, with order and device locked."""
+    old_order = order.status
     order.status = OrderStatus.DELIVERED
-    order.delivered_on = day
-    order.delivery_working_days = working_days_between(order.ordered_on, day)
-    order.save(update_fields=["status", "delivered_on", "delivery_working_days"])
+    order.device = device
+    order.delivered_on = on
+    order.delivery_working_days = working_days
+    order.save(update_fields=["status", "device", "delivered_on", "delivery_working_days"])
     loan = Loan.objects.create(
         device=device,
         order=order,
         patient=order.patient,
         unit=order.unit,
         cost_bearer=order.cost_bearer,
-        started_on=day,
+        started_on=on,
     )
     device_event_record(
         kind=EventKind.DELIVERED,
         order=order,
         device=device,
         loan=loan,
-        from_status=old_device,
+        from_status=device_was,
         to_status=DeviceStatus.ON_LOAN,
         acting_user=acting_user,
-        on=day,
+        acting_unit=acting_unit,
+        on=on,
         data={
-            "order_from": OrderStatus.DISPATCHED,
+            "order_from": old_order,
             "order_to": OrderStatus.DELIVERED,
-            "working_days": order.delivery_working_days,
+            "working_days": working_days,
+            **(data or {}),
         },
     )
     return loan

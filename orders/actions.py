@@ -343,7 +343,7 @@ def _deliver_from_local_stock(
 ) -> None:
     """The prescriber hands a device from the unit's own shelf to the patient: the order
     is accepted, allocated and delivered at once, each step an event."""
-    from logistics.models import Loan  # logistics depends on orders, not the reverse
+    from logistics.actions import loan_start  # logistics depends on orders, not the reverse
 
     for old, new, kind in (
         (OrderStatus.SUBMITTED, OrderStatus.ACCEPTED, EventKind.ORDER_ACCEPTED),
@@ -367,35 +367,16 @@ def _deliver_from_local_stock(
         unit=order.unit,
         code="not_in_stock",
     )
-    order.status = OrderStatus.DELIVERED
-    order.device = device
-    order.delivered_on = on
-    order.delivery_working_days = 0
-    order.save(update_fields=["status", "device", "delivered_on", "delivery_working_days"])
-    loan = Loan.objects.create(
-        device=device,
-        order=order,
-        patient=order.patient,
-        unit=order.unit,
-        cost_bearer=order.cost_bearer,
-        started_on=on,
-    )
-    device_event_record(
-        kind=EventKind.DELIVERED,
+    order.status = OrderStatus.ALLOCATED  # as the events above record
+    loan_start(
         order=order,
         device=device,
-        loan=loan,
-        from_status=old_device,
-        to_status=DeviceStatus.ON_LOAN,
+        device_was=old_device,
+        on=on,
+        working_days=0,
         acting_user=acting_user,
         acting_unit=order.unit,
-        on=on,
-        data={
-            "order_from": OrderStatus.ALLOCATED,
-            "order_to": OrderStatus.DELIVERED,
-            "working_days": 0,
-            "local_stock": True,
-        },
+        data={"local_stock": True},
     )
 
 
