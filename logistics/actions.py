@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from core.actors import ActingUser, actor_of
-from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from core.errors import Conflict, InvalidInput, NotFound
 from devices.actions import device_locked, device_transition
 from devices.choices import DeviceStatus, EventKind, Location
 from devices.events import device_event_record
@@ -36,7 +36,11 @@ from logistics.models import Loan, SupportCase, Training, WorkOrder
 from orders.actions import order_locked
 from orders.choices import OrderStatus
 from orders.models import Order
-from registry.access import device_centre_check, device_centre_unit, is_device_centre, unit_ids_of
+from registry.access import (
+    device_centre_check,
+    device_centre_unit,
+    unit_or_centre_check,
+)
 from registry.models import Unit
 
 # Return codes avoid letters and digits that are easy to confuse (0/O, 1/I/L).
@@ -254,8 +258,7 @@ def loan_locked(loan: Loan) -> Loan:
 
 
 def _loan_actor_check(loan: Loan, acting_user: ActingUser) -> None:
-    if not is_device_centre(acting_user) and loan.unit_id not in unit_ids_of(acting_user):
-        raise NotPermitted("not_member_of_unit", _("You can only act on your own unit's loans."))
+    unit_or_centre_check(acting_user, loan.unit_id)
 
 
 def return_code_hash(code: str) -> str:
@@ -472,12 +475,8 @@ def workorder_report(
     done within 10."""
     if not fault.strip():
         raise InvalidInput("fault_missing", _("Describe the fault."), field="fault")
-    if (
-        unit is not None
-        and not is_device_centre(acting_user)
-        and unit.pk not in unit_ids_of(acting_user)
-    ):
-        raise NotPermitted("not_member_of_unit", _("You can only report for a unit you work in."))
+    if unit is not None:
+        unit_or_centre_check(acting_user, unit.pk)
     device = device_locked(device)
     if device.status in (DeviceStatus.SCRAPPED, DeviceStatus.SOLD, DeviceStatus.LOST):
         raise Conflict("device_gone", _("The device is no longer in use."))
@@ -600,12 +599,8 @@ def supportcase_open(
         raise InvalidInput("description_missing", _("Describe the problem."), field="description")
     if device is None and product is None:
         raise InvalidInput("product_missing", _("Name the device or the product."), field="product")
-    if (
-        unit is not None
-        and not is_device_centre(acting_user)
-        and unit.pk not in unit_ids_of(acting_user)
-    ):
-        raise NotPermitted("not_member_of_unit", _("You can only report for a unit you work in."))
+    if unit is not None:
+        unit_or_centre_check(acting_user, unit.pk)
     case = SupportCase.objects.create(
         subject=subject,
         description=description.strip(),

@@ -28,7 +28,12 @@ from orders.choices import (
 )
 from orders.models import Order, Patient
 from orders.personal_numbers import personal_number_parse
-from registry.access import acting_unit_check, device_centre_check, device_centre_unit
+from registry.access import (
+    acting_unit_check,
+    device_centre_check,
+    device_centre_unit,
+    unit_or_centre_check,
+)
 from registry.choices import PrincipalKind
 from registry.models import Person, Principal, Unit
 from registry.selectors import AREA_SUPPLY_AGREEMENTS, COLLABORATION_AGREEMENT, signature_active
@@ -422,11 +427,8 @@ def order_accept(
 def order_cancel(*, order: Order, reason: str, acting_user: ActingUser) -> Order:
     """Withdraw an order before it is dispatched, by its unit or the device centre. A
     reserved device goes back to stock."""
-    from registry.access import is_device_centre, unit_ids_of
-
     order = order_locked(order)
-    if not is_device_centre(acting_user) and order.unit_id not in unit_ids_of(acting_user):
-        raise NotPermitted("not_member_of_unit", _("You can only cancel your own unit's orders."))
+    unit_or_centre_check(acting_user, order.unit_id)
     if order.status not in CANCELLABLE_ORDER_STATUSES:
         raise Conflict(
             "order_not_cancellable",

@@ -63,6 +63,17 @@ def acting_unit_check(user: User, unit: Unit, on: datetime.date | None = None) -
     return person
 
 
+def unit_or_centre_check(user: User, unit_id: int) -> None:
+    """Refuse unless the user works in the unit or is device-centre staff: the rule for
+    acting on a unit's orders, loans, faults and support cases."""
+    if not is_device_centre(user) and unit_id not in unit_ids_of(user):
+        raise NotPermitted(
+            "not_member_of_unit",
+            _("You can only act for a unit you work in."),
+            field="unit",
+        )
+
+
 def device_centre_check(user: User) -> None:
     if not is_device_centre(user):
         raise NotPermitted("device_centre_only", _("Only the device centre's staff may do this."))
