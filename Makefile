@@ -33,6 +33,7 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	scripts/ensure-chromium
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)
@@ -42,6 +43,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy .
 
 pytest: $(STAMP)
+	scripts/ensure-chromium
 	$(VENV)/bin/pytest
 
 ## Update the Swedish catalogue after changing strings (needs GNU gettext), then compile it.

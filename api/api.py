@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
 
 from api.auth import TokenAuth
+from audit.api import router as audit_router
 from catalog.api import router as catalog_router
 from core.errors import DomainError
 from devices.api import router as devices_router
@@ -93,3 +94,4 @@ api.add_router("/catalog/", catalog_router)
 api.add_router("/", orders_router)
 api.add_router("/", devices_router)
 api.add_router("/", logistics_router)
+api.add_router("/", audit_router)

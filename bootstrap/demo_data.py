@@ -230,6 +230,22 @@ LOGINS = [
         "Försörjningsförvaltningen, ekonomi",
     ),
     DemoLogin(
+        "alva.analys",
+        "Alva",
+        "Lindqvist",
+        Profession.ANALYST,
+        "14",
+        "Samverkansfunktionen för hjälpmedelsfrågor",
+    ),
+    DemoLogin(
+        "siv.logg",
+        "Siv",
+        "Bergström",
+        Profession.SECURITY_OFFICER,
+        "14",
+        "Försörjningsförvaltningen, ekonomi",
+    ),
+    DemoLogin(
         "admin",
         "Ada",
         "Admin",

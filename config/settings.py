@@ -6,6 +6,7 @@ project runs on an SQLite file under ``DATA_DIR``; set ``DATABASE_URL`` for Post
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
@@ -61,8 +62,11 @@ INSTALLED_APPS = [
     "orders",
     "devices",
     "logistics",
+    "audit",
     "bootstrap",
     "api",
+    # Failed-login tracking and lockout (see "Login lockout" below).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -75,8 +79,16 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a logged-in user unless its view is marked @login_not_required.
     "core.middleware.LoginRequiredMiddleware",
+    # Writes the patient-data access log of each successful request.
+    "audit.middleware.AccessLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A refused action on a screen: its Swedish message, and nothing changed.
+    "core.screen_errors.DomainErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After MessageMiddleware, so it can leave a message; its check runs before any view.
+    "core.middleware.SessionIdleTimeoutMiddleware",
+    # Last, so it sees the response of the login view and turns a lockout into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "core.context_processors.roles",
             ],
         },
     },
@@ -106,12 +119,42 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Ours: at least three of lower case, upper case, digits and other characters.
+    {"NAME": "core.passwords.CharacterClassValidator"},
 ]
+
+# --- Login lockout (django-axes) ---------------------------------------------------------
+# Axes counts failed logins; at the limit it refuses every attempt, the right password
+# too, until the cool-off has passed. A successful login clears the count.
+# The lock is on username and IP address together: on the IP address alone, one person's
+# typos would lock out a whole hospital behind one NAT address; on the username alone,
+# anyone on the internet could keep a named nurse locked out through her shift. (Behind a
+# reverse proxy every request has the proxy's address, so the lock is then in effect per
+# username, which is still safe.)
+# Only logins through django.contrib.auth.authenticate() count: the login page and the
+# admin. API bearer tokens and existing sessions are not logins and are never locked out.
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out login is refused before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.get_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.get_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The cool-off runs from the lockout; more attempts during it do not restart it, so the
+# page's "try again in N minutes" is true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env.get_int("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Idle timeout: seconds without a request before core.middleware.SessionIdleTimeoutMiddleware
+# logs the user out. SESSION_COOKIE_AGE above stays the absolute limit from login.
+SESSION_IDLE_TIMEOUT = env.get_int("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)
 SESSION_COOKIE_SECURE = env.get_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

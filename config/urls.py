@@ -8,6 +8,9 @@ from api.api import api
 urlpatterns = [
     path("", include("core.urls")),
     path("katalog/", include("catalog.urls")),
+    path("", include("orders.urls")),
+    path("hmc/", include("logistics.urls")),
+    path("logg/", include("audit.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

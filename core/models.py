@@ -14,12 +14,24 @@ class AppendOnlyError(Exception):
     """Raised when code tries to change or delete a row of an append-only table."""
 
 
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    """Bulk ``update()`` and ``delete()`` skip the model's guards; refuse them here."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError(f"{self.model.__name__} rows cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{self.model.__name__} rows cannot be deleted.")
+
+
 class AppendOnlyModel(models.Model):
     """A model whose rows, once written, are never changed or deleted by the application.
 
     On PostgreSQL a trigger (see the migration) refuses UPDATE and DELETE as well, so
     even raw SQL from the application's role cannot rewrite history.
     """
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -1,6 +1,7 @@
 """REST endpoints for loans and returns, maintenance, support and training."""
 
 import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -8,11 +9,14 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
+from audit.actions import access_log_record
+from audit.choices import Resource
 from catalog.selectors import product_get
 from core.errors import NotFound
 from devices.selectors import device_get
 from logistics import actions
 from logistics.models import Loan, SupportCase, Training, WorkOrder
+from logistics.selectors import loan_get, loans_visible_to
 from registry.access import device_centre_check, is_device_centre, unit_ids_of
 from registry.models import Unit
 
@@ -47,7 +51,13 @@ class LoanOut(Schema):
         return obj.order_id
 
     @staticmethod
-    def resolve_patient(obj: Loan) -> str | None:
+    def resolve_patient(obj: Loan, context: dict[str, Any]) -> str | None:
+        access_log_record(
+            user=context["request"].user,
+            patients=[obj.patient],
+            resource=Resource.LOAN,
+            object_id=obj.pk,
+        )
         return str(obj.patient) if obj.patient else None
 
     @staticmethod
@@ -162,18 +172,8 @@ class TrainingOut(Schema):
         return obj.product.article_number
 
 
-def loans_visible_to(request: HttpRequest) -> QuerySet[Loan]:
-    qs = Loan.objects.select_related("device", "patient", "cost_bearer")
-    if is_device_centre(request.user):
-        return qs
-    return qs.filter(unit_id__in=unit_ids_of(request.user))
-
-
 def _loan(request: HttpRequest, loan_id: int) -> Loan:
-    loan = loans_visible_to(request).filter(pk=loan_id).first()
-    if loan is None:
-        raise NotFound("loan_not_found", _("No loan with that id is visible to you."))
-    return loan
+    return loan_get(user=request.user, pk=loan_id)
 
 
 def _unit(unit_id: int | None) -> Unit | None:
@@ -188,7 +188,7 @@ def _unit(unit_id: int | None) -> Unit | None:
 @router.get("/loans", response=list[LoanOut])
 @paginate(PageNumberPagination, page_size=50)
 def loan_list(request: HttpRequest, unit: int | None = None, open: bool = False) -> QuerySet[Loan]:
-    qs = loans_visible_to(request)
+    qs = loans_visible_to(request.user)
     if unit is not None:
         qs = qs.filter(unit_id=unit)
     if open:

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
+from audit.actions import access_log_record, access_log_request_action
+from audit.choices import AccessAction, Resource
 from catalog.selectors import product_get
 from core.errors import InvalidInput, NotFound
 from devices.models import DeviceEvent
@@ -26,7 +28,7 @@ from orders.actions import (
 )
 from orders.choices import OrderStatus
 from orders.models import Order
-from registry.access import acting_unit_check, is_device_centre
+from registry.access import acting_unit_check
 from registry.models import Unit
 
 router = Router(tags=["orders"])
@@ -127,17 +129,19 @@ class OrderOut(Schema):
         return str(obj.prescriber)
 
     @staticmethod
-    def resolve_patient(obj: Order) -> str | None:
+    def resolve_patient(obj: Order, context: dict[str, Any]) -> str | None:
+        # Every order serialised with its patient is an access to that patient's data.
+        access_log_record(
+            user=context["request"].user,
+            patients=[obj.patient],
+            resource=Resource.ORDER,
+            object_id=obj.pk,
+        )
         return str(obj.patient) if obj.patient else None
 
     @staticmethod
     def resolve_patient_name(obj: Order, context: dict[str, Any]) -> str | None:
-        patient = obj.patient
-        if patient is None:
-            return None
-        if patient.protected_identity and not is_device_centre(context["request"].user):
-            return None
-        return f"{patient.first_name} {patient.last_name}".strip() or None
+        return selectors.patient_name_for(context["request"].user, obj.patient)
 
     @staticmethod
     def resolve_protected_identity(obj: Order) -> bool:
@@ -246,6 +250,7 @@ def order_create(request: HttpRequest, payload: OrderIn, response: HttpResponse)
         raise InvalidInput("invalid_idempotency_key", _("The idempotency key is too long."))
     data.idempotency_key = key
     order, created = order_submit(data=data, acting_user=request.user)
+    access_log_request_action(AccessAction.CREATE if created else AccessAction.READ)
     order = selectors.order_get(user=request.user, pk=order.pk)
     return Status(201 if created else 200, order)
 
@@ -295,6 +300,12 @@ def order_detail(request: HttpRequest, order_id: int) -> Order:
 @router.get("/orders/{order_id}/events", response=list[EventOut])
 def order_events(request: HttpRequest, order_id: int) -> QuerySet[DeviceEvent]:
     order = selectors.order_get(user=request.user, pk=order_id)
+    access_log_record(
+        user=request.user,
+        patients=[order.patient],
+        resource=Resource.ORDER_HISTORY,
+        object_id=order.pk,
+    )
     return order.events.select_related("actor").order_by("occurred_at", "id")
 
 

@@ -11,11 +11,32 @@ from core.errors import NotFound
 from orders.choices import OPEN_ORDER_STATUSES
 from orders.models import Order, Patient
 from orders.personal_numbers import personal_number_parse
-from registry.access import is_device_centre, unit_ids_of
+from registry.access import is_device_centre, patient_data_check, unit_ids_of
+
+
+def patient_name_for(user: ActingUser, patient: Patient | None) -> str | None:
+    """The patient's name as this user may see it: never for a protected identity,
+    except to the device centre, which needs it to deliver."""
+    if patient is None:
+        return None
+    if patient.protected_identity and not is_device_centre(user):
+        return None
+    return f"{patient.first_name} {patient.last_name}".strip() or None
+
+
+def patient_address_for(user: ActingUser, patient: Patient | None) -> str | None:
+    """The patient's address, under the same rule as the name."""
+    if patient is None or (patient.protected_identity and not is_device_centre(user)):
+        return None
+    parts = [patient.street_address, f"{patient.postal_code} {patient.city}".strip()]
+    return ", ".join(p for p in parts if p) or None
 
 
 def orders_visible_to(user: ActingUser) -> QuerySet[Order]:
-    """Device-centre staff see every order; others the orders of the units they work in."""
+    """Device-centre staff see every order; prescribers and unit managers the orders of
+    the units they work in; roles without patient data (coordinator, finance officer,
+    analyst) are refused (403)."""
+    patient_data_check(user)
     qs = Order.objects.select_related(
         "product",
         "unit",
@@ -69,6 +90,7 @@ def order_get(*, user: ActingUser, pk: int) -> Order:
 def patient_get_by_number(*, user: ActingUser, personal_number: str) -> Patient | None:
     """The patient, if the user may see them: the device centre always, others only a
     patient with an order from one of their units."""
+    patient_data_check(user)
     number = personal_number_parse(personal_number)
     patient = Patient.objects.filter(personal_number=number.digits).first()
     if patient is None or is_device_centre(user):

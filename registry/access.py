@@ -6,13 +6,14 @@ One module for the API and the screens alike: a view never decides access itself
 from __future__ import annotations
 
 import datetime
+from enum import StrEnum
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.actors import ActingUser
 from core.errors import NotPermitted
-from registry.choices import Profession, UnitType
+from registry.choices import MembershipRole, Profession, UnitType
 from registry.models import Membership, Person, Unit
 
 # ``acting_user=None`` is the system itself (a management command, an import): trusted.
@@ -28,6 +29,104 @@ def person_for(user: User) -> Person | None:
         cached = Person.objects.select_related("principal").filter(user_id=user.pk).first()
         setattr(user, "_person_cache", cached)  # noqa: B010 - per-request cache on the user
     return cached
+
+
+class Role(StrEnum):
+    """The roles of the access rules. A user can hold several (a nurse who manages her
+    unit is prescriber and unit manager). Derived from the person's profession, their
+    unit memberships and the user's administrator flag: nothing to keep in step."""
+
+    PRESCRIBER = "prescriber"
+    UNIT_MANAGER = "unit_manager"
+    DEVICE_CENTRE = "device_centre"
+    COORDINATOR = "coordinator"
+    FINANCE_OFFICER = "finance_officer"
+    ANALYST = "analyst"
+    SECURITY_OFFICER = "security_officer"
+    ADMINISTRATOR = "administrator"
+
+
+# Professions that prescribe to patients or order for a unit (care staff).
+PRESCRIBING_PROFESSIONS = frozenset(
+    {
+        Profession.DOCTOR,
+        Profession.NURSE,
+        Profession.OCCUPATIONAL_THERAPIST,
+        Profession.PHYSIOTHERAPIST,
+        Profession.ASSISTANT_NURSE,
+        Profession.CARE_MANAGER,
+    }
+)
+PROFESSION_ROLES = {
+    Profession.DEVICE_CENTRE_STAFF: Role.DEVICE_CENTRE,
+    Profession.COORDINATOR: Role.COORDINATOR,
+    Profession.FINANCE_OFFICER: Role.FINANCE_OFFICER,
+    Profession.ANALYST: Role.ANALYST,
+    Profession.SECURITY_OFFICER: Role.SECURITY_OFFICER,
+}
+# Roles that may see identifiable patient data at all (within their scope).
+PATIENT_DATA_ROLES = frozenset(
+    {Role.PRESCRIBER, Role.UNIT_MANAGER, Role.DEVICE_CENTRE, Role.ADMINISTRATOR}
+)
+
+
+def roles_of(user: User) -> frozenset[Role]:
+    """Every role the user holds today."""
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    roles: set[Role] = set()
+    if getattr(user, "is_superuser", False):
+        roles.add(Role.ADMINISTRATOR)
+    person = person_for(user)
+    if person is not None:
+        if person.profession in PROFESSION_ROLES:
+            roles.add(PROFESSION_ROLES[Profession(person.profession)])
+        membership_roles = list(
+            Membership.objects.filter(person=person)
+            .filter(Membership.active_on_q(timezone.localdate()))
+            .values_list("role", flat=True)
+        )
+        if person.profession in PRESCRIBING_PROFESSIONS and membership_roles:
+            roles.add(Role.PRESCRIBER)
+        if MembershipRole.MANAGER in membership_roles:
+            roles.add(Role.UNIT_MANAGER)
+    return frozenset(roles)
+
+
+def may_see_patient_data(user: User) -> bool:
+    """Whether the user may see identifiable patient data at all. Coordinators, finance
+    officers and analysts never do: they work with aggregated figures."""
+    if user is None or getattr(user, "is_superuser", False):
+        return True  # the system itself, or an administrator (every access is logged)
+    person = person_for(user)
+    if person is None:
+        return False
+    if person.profession == Profession.DEVICE_CENTRE_STAFF:
+        return True
+    # Prescribers and unit managers: care staff who work in a unit today.
+    return person.profession in PRESCRIBING_PROFESSIONS and bool(unit_ids_of(user))
+
+
+def patient_data_check(user: User) -> None:
+    """Refuse (403) a user whose roles give no access to patient data at all."""
+    if not may_see_patient_data(user):
+        raise NotPermitted(
+            "no_patient_access",
+            _("Your role does not give access to patient data."),
+        )
+
+
+def managed_unit_ids(user: User, on: datetime.date | None = None) -> list[int]:
+    """The units the user manages today (whose access log they follow up)."""
+    person = person_for(user)
+    if person is None:
+        return []
+    day = on or timezone.localdate()
+    return list(
+        Membership.objects.filter(person=person, role=MembershipRole.MANAGER)
+        .filter(Membership.active_on_q(day))
+        .values_list("unit_id", flat=True)
+    )
 
 
 def is_device_centre(user: User) -> bool:

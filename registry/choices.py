@@ -94,6 +94,7 @@ class Profession(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinator")
     FINANCE_OFFICER = "finance_officer", _("Finance officer")
     ANALYST = "analyst", _("Follow-up analyst")
+    SECURITY_OFFICER = "security_officer", _("Information security officer")
     ADMINISTRATOR = "administrator", _("Administrator")
 
 

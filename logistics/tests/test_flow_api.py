@@ -372,5 +372,7 @@ def test_list_endpoints_have_bounded_query_counts(
         "/api/v1/work-orders",
         "/api/v1/support-cases",
     ):
-        with django_assert_max_num_queries(8):
+        # Fixed cost: session and user (2), role check (1), the access log's look-ups and
+        # its one bulk insert (4); what must not happen is a query per row.
+        with django_assert_max_num_queries(12):
             assert lars_client.get(url).status_code == 200, url

@@ -40,3 +40,38 @@ def prescription(user, product=BP, **overrides):
     }
     body.update(overrides)
     return body
+
+
+def submit(user, product=BP, personal_number="19121212-1212", protected=False, **overrides):
+    """A prescription submitted through the real action, as ``user`` for their unit."""
+    from orders.actions import OrderInput, PatientInput, order_submit
+
+    data = OrderInput(
+        product=Product.objects.get(article_number=product),
+        unit=overrides.pop("unit", None) or unit_of(user),
+        patient=PatientInput(
+            personal_number=personal_number,
+            protected_identity=protected,
+            first_name="Tolvan",
+            last_name="Tolvansson",
+            street_address="Storgatan 1",
+            postal_code="41301",
+            city="Göteborg",
+        ),
+        criteria=["b420.2"] if product == BP else ["b144.2"],
+        delivery_method="tour_van_home",
+        **overrides,
+    )
+    order, _created = order_submit(data=data, acting_user=user)
+    return order
+
+
+def delivered(order, centre_user):
+    """Accept, allocate (oldest first), dispatch and deliver an order; returns the loan."""
+    from logistics.actions import delivery_confirm, delivery_dispatch, device_allocate
+    from orders.actions import order_accept
+
+    order = order_accept(order=order, acting_user=centre_user)
+    order = device_allocate(order=order, acting_user=centre_user)
+    order = delivery_dispatch(order=order, acting_user=centre_user)
+    return delivery_confirm(order=order, acting_user=centre_user)
