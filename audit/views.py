@@ -65,7 +65,7 @@ def log_review(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "query": query.urlencode(),
             "sample_form": SampleForm(),
-            "extract_form": PatientExtractForm(),
+            "extract_form": PatientExtractForm(prefix="extract"),
         },
     )
 
@@ -94,7 +94,7 @@ def log_sample(request: HttpRequest) -> HttpResponse:
 
 
 def patient_extract_find(request: HttpRequest) -> HttpResponse:
-    form = PatientExtractForm(request.POST or None)
+    form = PatientExtractForm(request.POST or None, prefix="extract")
     if request.method == "POST" and form.is_valid():
         number = personal_number_parse(form.cleaned_data["personal_number"])
         patient = Patient.objects.filter(personal_number=number.digits).first()

@@ -53,7 +53,8 @@ LIST_PAGE_SIZE = 50
 
 def _int_param(value: str | None) -> int | None:
     value = (value or "").strip()
-    return int(value) if value.isdigit() else None
+    # A database id has at most 18 digits; anything longer is no id at all.
+    return int(value) if value.isdigit() and len(value) <= 18 else None
 
 
 def _date_param(request: HttpRequest, name: str) -> datetime.date | None:
@@ -369,10 +370,12 @@ def trainings(request: HttpRequest) -> HttpResponse:
 @require_POST
 def training_record(request: HttpRequest) -> HttpResponse:
     device_centre_check(request.user)
-    unit = Unit.objects.filter(pk=_int_param(request.POST.get("unit"))).first()
+    unit_id = _int_param(request.POST.get("unit"))
+    unit = Unit.objects.filter(pk=unit_id).first() if unit_id is not None else None
     if unit is None:
         raise NotFound("unit_not_found", _("Choose the unit."), field="unit")
-    product = Product.objects.filter(pk=_int_param(request.POST.get("product"))).first()
+    product_id = _int_param(request.POST.get("product"))
+    product = Product.objects.filter(pk=product_id).first() if product_id is not None else None
     if product is None:
         raise NotFound("product_not_found", _("Choose the product."), field="product")
     trained_on = _date_param(request, "trained_on") or timezone.localdate()
