@@ -120,6 +120,7 @@ def access_log_flush(accesses: RequestAccesses) -> list[AccessLogEntry]:
     patient_units: dict[int, set[int]] = {}
     for patient_id, unit_id in (
         Order.objects.filter(patient_id__in=patient_ids)
+        .order_by()  # no default ordering columns inside the DISTINCT
         .values_list("patient_id", "unit_id")
         .distinct()
     ):

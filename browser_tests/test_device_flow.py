@@ -88,7 +88,8 @@ def test_prescribe_deliver_return_and_recondition(
     ).fill("")
     press(hmc, f'form[action="/hmc/bestallning/{order.pk}/tilldela/"] button')
     order.refresh_from_db()
-    assert order.status == "allocated" and order.device.serial_number == "BP-0001"
+    assert order.status == "allocated"
+    assert order.device is not None and order.device.serial_number == "BP-0001"
     hmc.goto(f"{live_server.url}/hmc/bestallning/{order.pk}/foljesedel/")
     expect(hmc.locator("body")).to_contain_text("Storgatan 1")
     shot(hmc, "08-delivery-note")

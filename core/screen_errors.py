@@ -47,9 +47,7 @@ class DomainErrorMiddleware:
         request.domain_error = exc  # type: ignore[attr-defined]
         if isinstance(exc, NotFound | NotPermitted) and request.method in ("GET", "HEAD"):
             status = 404 if isinstance(exc, NotFound) else 403
-            return render(
-                request, "refused.html", {"error": exc, "status": status}, status=status
-            )
+            return render(request, "refused.html", {"error": exc, "status": status}, status=status)
         if request.headers.get("HX-Request"):
             return render(request, "_refusal.html", {"error": exc}, status=200)
         messages.error(request, str(exc.message))
