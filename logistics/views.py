@@ -37,7 +37,7 @@ from logistics import actions, selectors
 from logistics.choices import WorkOrderOutcome
 from orders import actions as order_actions
 from orders.choices import OPEN_ORDER_STATUSES, DeliveryMethod, OrderStatus
-from orders.models import Order
+from orders.models import Order, Patient
 from orders.selectors import patient_address_for, patient_name_for
 from registry.access import device_centre_check, device_centre_unit
 from registry.models import TourRoute, Unit
@@ -76,6 +76,17 @@ def _done(request: HttpRequest, message: str, default: str) -> HttpResponseRedir
     """After a successful post: the message, and back to the page the user came from."""
     messages.success(request, message)
     return HttpResponseRedirect(back_url(request, default))
+
+
+def _changed(request: HttpRequest, patient: Patient | None, resource: str, object_id: int) -> None:
+    """A step changed the patient's order or loan: one "changed" row in the access log."""
+    access_log_record(
+        user=request.user,
+        patients=[patient],
+        resource=resource,
+        object_id=object_id,
+        action=AccessAction.ALTER,
+    )
 
 
 def _queue_url() -> str:
@@ -187,6 +198,7 @@ def order_accept(request: HttpRequest, pk: int) -> HttpResponse:
     device_centre_check(request.user)
     order = selectors.queue_order_get(user=request.user, pk=pk)
     order = order_actions.order_accept(order=order, acting_user=request.user)
+    _changed(request, order.patient, Resource.ORDER, order.pk)
     message = _("Order %(number)s accepted.") % {"number": order.pk}
     if order.waits_for_training:
         message += " " + _("Its first delivery waits for the unit's training.")
@@ -203,6 +215,7 @@ def order_allocate(request: HttpRequest, pk: int) -> HttpResponse:
         serial_number=request.POST.get("serial_number", "")[:64],
         acting_user=request.user,
     )
+    _changed(request, order.patient, Resource.ORDER, order.pk)
     message = _("Device %(serial)s allocated to order %(number)s.") % {
         "serial": order.device.serial_number if order.device else "",
         "number": order.pk,
@@ -215,6 +228,7 @@ def order_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
     device_centre_check(request.user)
     order = selectors.queue_order_get(user=request.user, pk=pk)
     order = actions.delivery_dispatch(order=order, acting_user=request.user)
+    _changed(request, order.patient, Resource.ORDER, order.pk)
     return _done(request, _("Order %(number)s dispatched.") % {"number": order.pk}, _queue_url())
 
 
@@ -225,6 +239,7 @@ def order_deliver(request: HttpRequest, pk: int) -> HttpResponse:
     loan = actions.delivery_confirm(
         order=order, delivered_on=_date_param(request, "delivered_on"), acting_user=request.user
     )
+    _changed(request, order.patient, Resource.ORDER, order.pk)
     message = _("Order %(number)s delivered on %(date)s; the loan has started.") % {
         "number": order.pk,
         "date": loan.started_on.isoformat(),
@@ -239,6 +254,7 @@ def order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     order = order_actions.order_cancel(
         order=order, reason=request.POST.get("reason", ""), acting_user=request.user
     )
+    _changed(request, order.patient, Resource.ORDER, order.pk)
     return _done(request, _("Order %(number)s cancelled.") % {"number": order.pk}, _queue_url())
 
 
@@ -280,6 +296,7 @@ def return_receive(request: HttpRequest, pk: int) -> HttpResponse:
     device_centre_check(request.user)
     loan = selectors.loan_get(user=request.user, pk=pk)
     loan = actions.return_receive(loan=loan, acting_user=request.user)
+    _changed(request, loan.patient, Resource.LOAN, loan.pk)
     message = _("Device %(serial)s received back; it now awaits reconditioning.") % {
         "serial": loan.device.serial_number
     }
@@ -294,6 +311,7 @@ def return_receive_by_code(request: HttpRequest) -> HttpResponse:
     if not code:
         raise InvalidInput("return_code_missing", _("Give the return code."), field="return_code")
     loan = actions.return_receive(return_code=code, acting_user=request.user)
+    _changed(request, loan.patient, Resource.LOAN, loan.pk)
     message = _("Device %(serial)s received back; it now awaits reconditioning.") % {
         "serial": loan.device.serial_number
     }

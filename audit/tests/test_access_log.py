@@ -148,3 +148,17 @@ def test_protected_identity_is_never_shown_to_the_unit(anna_client, anna, lars_c
     assert lars_client.get(f"/api/v1/orders/{order.pk}").json()["patient_name"] == (
         "Tolvan Tolvansson"
     )
+
+
+def test_a_step_on_the_centre_screens_is_one_change_row(lars_client, lars, anna, bp_stock):
+    order = submit(anna)
+    response = lars_client.post(reverse("logistics:order_accept", args=[order.pk]))
+    assert response.status_code == 302
+    [row] = rows()
+    assert (row.user, row.action, row.resource, row.object_id, row.channel) == (
+        lars,
+        "alter",
+        "order",
+        str(order.pk),
+        "ui",
+    )
