@@ -1,11 +1,15 @@
 from django.contrib import admin
 
+from audit.admin import PatientAccessLoggedAdmin
+from audit.choices import Resource
 from devices.admin import ReadOnlyAdmin
 from logistics.models import Loan, SupportCase, Training, WorkOrder
 
 
 @admin.register(Loan)
-class LoanAdmin(ReadOnlyAdmin):
+class LoanAdmin(PatientAccessLoggedAdmin, ReadOnlyAdmin):
+    access_resource = Resource.LOAN
+
     list_display = [
         "device",
         "unit",

@@ -6,18 +6,27 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from audit.admin import PatientAccessLoggedAdmin
+from audit.choices import Resource
 from orders.models import Order, Patient
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(PatientAccessLoggedAdmin):
+    access_resource = Resource.PATIENT
+
+    def patient_of(self, obj: Any) -> Any:
+        return obj
+
     list_display = ["__str__", "is_coordination_number", "protected_identity"]
     list_filter = ["protected_identity", "is_coordination_number"]
     search_fields = ["personal_number"]
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(PatientAccessLoggedAdmin):
+    access_resource = Resource.ORDER
+
     list_display = [
         "pk",
         "kind",

@@ -162,3 +162,17 @@ def test_a_step_on_the_centre_screens_is_one_change_row(lars_client, lars, anna,
         str(order.pk),
         "ui",
     )
+
+
+def test_the_admin_logs_the_patients_it_shows(admin_client, admin_user, anna):
+    order = submit(anna)
+    assert admin_client.get(reverse("admin:orders_patient_changelist")).status_code == 200
+    assert (
+        admin_client.get(reverse("admin:orders_order_change", args=[order.pk])).status_code == 200
+    )
+    logged = {(r.resource, r.channel, r.patient_id) for r in rows()}
+    assert logged == {
+        ("patient", "admin", order.patient_id),
+        ("order", "admin", order.patient_id),
+    }
+    assert all(r.user == admin_user for r in rows())
