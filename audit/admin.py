@@ -51,12 +51,7 @@ class PatientAccessLoggedAdmin(admin.ModelAdmin):
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None:
             for obj in changelist.result_list:
-                access_log_record(
-                    user=request.user,
-                    patients=[self.patient_of(obj)],
-                    resource=self.access_resource,
-                    object_id=obj.pk,
-                )
+                self._accessed(request, obj)
         return response
 
     def change_view(
@@ -65,10 +60,13 @@ class PatientAccessLoggedAdmin(admin.ModelAdmin):
         response = super().change_view(request, object_id, form_url, extra_context)
         obj = getattr(response, "context_data", {}).get("original")
         if obj is not None:
-            access_log_record(
-                user=request.user,
-                patients=[self.patient_of(obj)],
-                resource=self.access_resource,
-                object_id=obj.pk,
-            )
+            self._accessed(request, obj)
         return response
+
+    def _accessed(self, request: HttpRequest, obj: Any) -> None:
+        access_log_record(
+            user=request.user,
+            patients=[self.patient_of(obj)],
+            resource=self.access_resource,
+            object_id=obj.pk,
+        )

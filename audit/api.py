@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from audit.actions import access_log_record
@@ -72,57 +72,42 @@ class ExtractRowOut(Schema):
         return obj.acting_unit.principal.name if obj.acting_unit else None
 
 
-def _filters(
-    username: str,
-    personal_number: str,
-    unit: int | None,
-    date_from: datetime.date | None,
-    date_to: datetime.date | None,
-    flagged: bool,
-) -> LogFilter:
-    return LogFilter(
-        username=username,
-        personal_number=personal_number,
-        unit=unit,
-        date_from=date_from,
-        date_to=date_to,
-        flagged_only=flagged,
-    )
+class LogFilterQuery(Schema):
+    """The follow-up's filters, as query parameters."""
+
+    username: str = ""
+    personal_number: str = ""
+    unit: int | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    flagged: bool = Field(False, description="Only accesses outside the patient's units")
+
+    def log_filter(self) -> LogFilter:
+        return LogFilter(
+            username=self.username,
+            personal_number=self.personal_number,
+            unit=self.unit,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            flagged_only=self.flagged,
+        )
 
 
 @router.get("/access-log", response=list[AccessLogOut])
 @paginate(PageNumberPagination, page_size=100)
-def access_log(
-    request: HttpRequest,
-    username: str = "",
-    personal_number: str = "",
-    unit: int | None = None,
-    date_from: datetime.date | None = None,
-    date_to: datetime.date | None = None,
-    flagged: bool = False,
-) -> QuerySet[AccessLogEntry]:
+def access_log(request: HttpRequest, query: Query[LogFilterQuery]) -> QuerySet[AccessLogEntry]:
     """The access log, newest first: the security officer sees all of it, a unit manager
     the accesses made for their units. `flagged=true`: accesses by someone who worked in
     none of the patient's units."""
-    filters = _filters(username, personal_number, unit, date_from, date_to, flagged)
-    return access_log_list(user=request.user, filters=filters)
+    return access_log_list(user=request.user, filters=query.log_filter())
 
 
 @router.get("/access-log/sample", response=list[AccessLogOut])
 def access_log_random_sample(
-    request: HttpRequest,
-    size: int = 20,
-    seed: int = 0,
-    username: str = "",
-    personal_number: str = "",
-    unit: int | None = None,
-    date_from: datetime.date | None = None,
-    date_to: datetime.date | None = None,
-    flagged: bool = False,
+    request: HttpRequest, query: Query[LogFilterQuery], size: int = 20, seed: int = 0
 ) -> list[AccessLogEntry]:
     """A random sample of the filtered accesses; the same seed draws the same sample."""
-    filters = _filters(username, personal_number, unit, date_from, date_to, flagged)
-    return access_log_sample(user=request.user, filters=filters, size=size, seed=seed)
+    return access_log_sample(user=request.user, filters=query.log_filter(), size=size, seed=seed)
 
 
 @router.get("/access-log/patients/{patient_id}", response=list[ExtractRowOut])

@@ -29,6 +29,7 @@ from core.errors import DomainError, InvalidInput
 from devices.choices import DeviceStatus, Location
 from devices.models import Device
 from logistics import actions as logistics_actions
+from logistics.models import Loan
 from logistics.selectors import loan_get, loans_visible_to, order_timeliness
 from orders import selectors
 from orders.actions import order_cancel, order_eligibility, order_submit
@@ -318,6 +319,12 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _loan_accessed(request: HttpRequest, loan: Loan) -> None:
+    access_log_record(
+        user=request.user, patients=[loan.patient], resource=Resource.LOAN, object_id=loan.pk
+    )
+
+
 def _loan_back(loan_patient_id: int | None, order_id: int) -> str:
     if loan_patient_id:
         return reverse("orders:patient_detail", args=[loan_patient_id])
@@ -333,9 +340,7 @@ def loan_pickup(request: HttpRequest, pk: int) -> HttpResponse:
     loan, code = logistics_actions.pickup_request(
         loan=loan, method=method, acting_user=request.user
     )
-    access_log_record(
-        user=request.user, patients=[loan.patient], resource=Resource.LOAN, object_id=pk
-    )
+    _loan_accessed(request, loan)
     if code:
         return render(request, "orders/return_code.html", {"loan": loan, "code": code})
     messages.success(
@@ -352,9 +357,7 @@ def loan_pickup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     loan = logistics_actions.pickup_cancel(
         loan=loan_get(user=request.user, pk=pk), acting_user=request.user
     )
-    access_log_record(
-        user=request.user, patients=[loan.patient], resource=Resource.LOAN, object_id=pk
-    )
+    _loan_accessed(request, loan)
     messages.success(request, _("The pickup order is cancelled; the loan goes on as before."))
     return redirect(_loan_back(loan.patient_id, loan.order_id))
 
@@ -370,18 +373,14 @@ def loan_fault(request: HttpRequest, pk: int) -> HttpResponse:
             unit=loan.unit,
             acting_user=request.user,
         )
-        access_log_record(
-            user=request.user, patients=[loan.patient], resource=Resource.LOAN, object_id=pk
-        )
+        _loan_accessed(request, loan)
         messages.success(
             request,
             _("Fault reported. Repair starts by %(start)s and is done by %(done)s.")
             % {"start": work.start_due_on, "done": work.done_due_on},
         )
         return redirect(_loan_back(loan.patient_id, loan.order_id))
-    access_log_record(
-        user=request.user, patients=[loan.patient], resource=Resource.LOAN, object_id=pk
-    )
+    _loan_accessed(request, loan)
     return render(request, "orders/loan_fault.html", {"loan": loan, "form": form})
 
 
@@ -397,14 +396,10 @@ def support_case_new(request: HttpRequest, pk: int) -> HttpResponse:
             unit=loan.unit,
             acting_user=request.user,
         )
-        access_log_record(
-            user=request.user, patients=[loan.patient], resource=Resource.LOAN, object_id=pk
-        )
+        _loan_accessed(request, loan)
         messages.success(request, _("Support case %(number)s is opened.") % {"number": case.pk})
         return redirect(_loan_back(loan.patient_id, loan.order_id))
-    access_log_record(
-        user=request.user, patients=[loan.patient], resource=Resource.LOAN, object_id=pk
-    )
+    _loan_accessed(request, loan)
     return render(request, "orders/support_case.html", {"loan": loan, "form": form})
 
 
