@@ -268,6 +268,27 @@ def order_check(request: HttpRequest, payload: OrderIn) -> dict[str, object]:
     }
 
 
+class OrderCountOut(Schema):
+    product: str
+    product_name: str
+    principal: str
+    principal_name: str
+    principal_kind: str
+    status: str
+    orders: int
+
+
+@router.get("/orders/counts", response=list[OrderCountOut])
+def order_count_list(
+    request: HttpRequest,
+    ordered_from: datetime.date | None = None,
+    ordered_to: datetime.date | None = None,
+) -> list[selectors.OrderCount]:
+    """Orders per product, principal and status: aggregated, with no patient data, so
+    open to every role (the follow-up analyst's view of the supply chain)."""
+    return selectors.order_counts(ordered_from=ordered_from, ordered_to=ordered_to)
+
+
 @router.get("/orders", response=list[OrderOut])
 @paginate(PageNumberPagination, page_size=50)
 def order_list(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from core.actors import ActingUser
 from core.errors import NotFound
@@ -98,3 +99,51 @@ def patient_get_by_number(*, user: ActingUser, personal_number: str) -> Patient 
     if Order.objects.filter(patient=patient, unit_id__in=unit_ids_of(user)).exists():
         return patient
     return None
+
+
+@dataclass(frozen=True)
+class OrderCount:
+    product: str
+    product_name: str
+    principal: str
+    principal_name: str
+    principal_kind: str
+    status: str
+    orders: int
+
+
+def order_counts(
+    *, ordered_from: datetime.date | None = None, ordered_to: datetime.date | None = None
+) -> list[OrderCount]:
+    """Orders counted per product, principal and status: aggregated figures with no
+    patient in them, for everyone who may not see patient data (the analyst first).
+    The follow-up (issue 5) builds its statistics on the events; this is the live count."""
+    qs = Order.objects.all()
+    if ordered_from:
+        qs = qs.filter(ordered_on__gte=ordered_from)
+    if ordered_to:
+        qs = qs.filter(ordered_on__lte=ordered_to)
+    rows = (
+        qs.values(
+            "product__article_number",
+            "product__name",
+            "principal__code",
+            "principal__name",
+            "principal__kind",
+            "status",
+        )
+        .annotate(n=Count("id"))
+        .order_by("product__article_number", "principal__code", "status")
+    )
+    return [
+        OrderCount(
+            product=r["product__article_number"],
+            product_name=r["product__name"],
+            principal=r["principal__code"],
+            principal_name=r["principal__name"],
+            principal_kind=r["principal__kind"],
+            status=r["status"],
+            orders=r["n"],
+        )
+        for r in rows
+    ]

@@ -172,3 +172,16 @@ def test_the_centre_sees_a_protected_name_and_address_to_deliver(anna, role):
     assert client.get(f"/api/v1/orders/{order.pk}").json()["patient_name"] == "Tolvan Tolvansson"
     note = client.get(f"/hmc/bestallning/{order.pk}/").content.decode()
     assert "Tolvansson" in note and "Storgatan 1" in note
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_role_gets_the_aggregated_counts_without_patient_data(world, role):
+    client = Client()
+    client.force_login(User.objects.get(username=ROLES[role]))
+    response = client.get("/api/v1/orders/counts")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "19121212" not in body and "19800101" not in body and "Tolvan" not in body
+    counts = {(r["product"], r["principal"], r["status"]): r["orders"] for r in response.json()}
+    # P: a region unit's blood pressure monitor, delivered; Q: Göteborg's dispenser.
+    assert counts == {("DH-1001", "14", "delivered"): 1, ("DH-1007", "1480", "submitted"): 1}
