@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "devices",
     "logistics",
     "audit",
+    "followup",
     "bootstrap",
     "api",
     # Failed-login tracking and lockout (see "Login lockout" below).

@@ -127,7 +127,9 @@ def device_register(
 
 
 @transaction.atomic
-def reconditioning_start(*, device: Device, acting_user: ActingUser) -> Device:
+def reconditioning_start(
+    *, device: Device, acting_user: ActingUser, on: datetime.date | None = None
+) -> Device:
     return device_step(
         device,
         kind=EventKind.RECONDITIONING_STARTED,
@@ -136,6 +138,7 @@ def reconditioning_start(*, device: Device, acting_user: ActingUser) -> Device:
         location=Location.RECONDITIONING,
         code="not_awaiting_reconditioning",
         acting_user=acting_user,
+        on=on,
     )
 
 

@@ -16,7 +16,7 @@ from core.actors import ActingUser, actor_of
 from core.errors import Conflict, InvalidInput, NotFound
 from devices.actions import device_locked, device_transition
 from devices.choices import DeviceStatus, EventKind, Location
-from devices.events import device_event_record
+from devices.events import business_time, device_event_record
 from devices.models import Device
 from logistics.calendar import (
     PICKUP_WITHIN,
@@ -61,7 +61,13 @@ def _order_conflict(order: Order, expected: str, code: str) -> None:
 
 
 @transaction.atomic
-def device_allocate(*, order: Order, acting_user: ActingUser, serial_number: str = "") -> Order:
+def device_allocate(
+    *,
+    order: Order,
+    acting_user: ActingUser,
+    serial_number: str = "",
+    on: datetime.date | None = None,
+) -> Order:
     """Reserve one individual device for an accepted order: the one scanned or typed
     (``serial_number``), or else the oldest suitable device in the centre's stock."""
     device_centre_check(acting_user)
@@ -111,6 +117,7 @@ def device_allocate(*, order: Order, acting_user: ActingUser, serial_number: str
         to_status=DeviceStatus.RESERVED,
         acting_user=acting_user,
         acting_unit=device_centre_unit(acting_user),
+        on=on,
         data={"order_from": OrderStatus.ACCEPTED, "order_to": OrderStatus.ALLOCATED},
     )
     return order
@@ -470,6 +477,7 @@ def workorder_report(
     acting_user: ActingUser,
     unit: Unit | None = None,
     reported_on: datetime.date | None = None,
+    external_id: str = "",
 ) -> WorkOrder:
     """Report a fault: corrective maintenance must start within 3 working days and be
     done within 10."""
@@ -486,13 +494,12 @@ def workorder_report(
     work = WorkOrder.objects.create(
         device=device,
         fault=fault.strip(),
-        reported_at=timezone.now()
-        if reported_on is None
-        else timezone.make_aware(datetime.datetime.combine(day, datetime.time(12))),
+        reported_at=business_time(reported_on),
         reported_by=actor_of(acting_user),
         unit=unit,
         start_due_on=add_working_days(day, REPAIR_START_WITHIN),
         done_due_on=add_working_days(day, REPAIR_DONE_WITHIN),
+        external_id=external_id,
     )
     device_event_record(
         kind=EventKind.REPAIR_REPORTED,
@@ -506,7 +513,9 @@ def workorder_report(
 
 
 @transaction.atomic
-def workorder_start(*, work_order: WorkOrder, acting_user: ActingUser) -> WorkOrder:
+def workorder_start(
+    *, work_order: WorkOrder, acting_user: ActingUser, on: datetime.date | None = None
+) -> WorkOrder:
     """Repair starts: a device not at a patient goes into repair; one on loan is
     repaired where it is (or swapped by a new order)."""
     device_centre_check(acting_user)
@@ -528,7 +537,7 @@ def workorder_start(*, work_order: WorkOrder, acting_user: ActingUser) -> WorkOr
             code="cannot_repair",
         )
     work.status = WorkOrderStatus.STARTED
-    work.started_at = timezone.now()
+    work.started_at = business_time(on)
     work.save(update_fields=["status", "started_at"])
     device_event_record(
         kind=EventKind.REPAIR_STARTED,
@@ -536,13 +545,20 @@ def workorder_start(*, work_order: WorkOrder, acting_user: ActingUser) -> WorkOr
         from_status=old,
         to_status=device.status,
         acting_user=acting_user,
+        on=on,
         data={"work_order": work.pk},
     )
     return work
 
 
 @transaction.atomic
-def workorder_finish(*, work_order: WorkOrder, outcome: str, acting_user: ActingUser) -> WorkOrder:
+def workorder_finish(
+    *,
+    work_order: WorkOrder,
+    outcome: str,
+    acting_user: ActingUser,
+    on: datetime.date | None = None,
+) -> WorkOrder:
     device_centre_check(acting_user)
     if outcome not in WorkOrderOutcome.values:
         raise InvalidInput("invalid_outcome", _("Unknown outcome."), field="outcome")
@@ -569,7 +585,7 @@ def workorder_finish(*, work_order: WorkOrder, outcome: str, acting_user: Acting
             code="cannot_repair",
         )
     work.status = WorkOrderStatus.DONE
-    work.done_at = timezone.now()
+    work.done_at = business_time(on)
     work.outcome = outcome
     work.save(update_fields=["status", "done_at", "outcome"])
     device_event_record(
@@ -578,6 +594,7 @@ def workorder_finish(*, work_order: WorkOrder, outcome: str, acting_user: Acting
         from_status=old,
         to_status=device.status,
         acting_user=acting_user,
+        on=on,
         data={"work_order": work.pk, "outcome": outcome},
     )
     return work
@@ -592,6 +609,8 @@ def supportcase_open(
     product: Product | None = None,
     device: Device | None = None,
     unit: Unit | None = None,
+    opened_on: datetime.date | None = None,
+    external_id: str = "",
 ) -> SupportCase:
     if subject not in SupportSubject.values:
         raise InvalidInput("invalid_subject", _("Unknown subject."), field="subject")
@@ -607,14 +626,16 @@ def supportcase_open(
         device=device,
         product=device.product if device is not None else product,  # type: ignore[misc]
         unit=unit,
-        opened_at=timezone.now(),
+        opened_at=business_time(opened_on),
         opened_by=actor_of(acting_user),
+        external_id=external_id,
     )
     device_event_record(
         kind=EventKind.SUPPORT_OPENED,
         device=device,
         acting_user=acting_user,
         acting_unit=unit,
+        on=opened_on,
         data={"support_case": case.pk, "subject": subject, "product": case.product.article_number},
     )
     return case
@@ -622,12 +643,16 @@ def supportcase_open(
 
 @transaction.atomic
 def supportcase_close(
-    *, case: SupportCase, resolution: str, acting_user: ActingUser
+    *,
+    case: SupportCase,
+    resolution: str,
+    acting_user: ActingUser,
+    on: datetime.date | None = None,
 ) -> SupportCase:
     device_centre_check(acting_user)
     # Compare-and-swap: only an open case is closed, once.
     updated = SupportCase.objects.filter(pk=case.pk, closed_at__isnull=True).update(
-        closed_at=timezone.now(), resolution=resolution.strip()
+        closed_at=business_time(on), resolution=resolution.strip()
     )
     if updated != 1:
         raise Conflict("case_already_closed", _("The support case is already closed."))
@@ -636,6 +661,7 @@ def supportcase_close(
         kind=EventKind.SUPPORT_CLOSED,
         device=case.device,
         acting_user=acting_user,
+        on=on,
         data={"support_case": case.pk},
     )
     return case

@@ -30,6 +30,7 @@ from orders.models import Order, Patient
 from orders.personal_numbers import personal_number_parse
 from registry.access import (
     acting_unit_check,
+    person_acting_check,
     device_centre_check,
     device_centre_unit,
     unit_or_centre_check,
@@ -48,6 +49,9 @@ class PatientInput:
     street_address: str = ""
     postal_code: str = ""
     city: str = ""
+    # The municipality the patient lives in (folkbokföringskommun), when known: the
+    # follow-up's devices per 1 000 inhabitants and cost transfers use it.
+    home_municipality: Principal | None = None
 
 
 @dataclass
@@ -70,6 +74,9 @@ class OrderInput:
     idempotency_key: str = ""
     external_id: str = ""
     ordered_on: datetime.date | None = None
+    # Only for scripts (historical import, simulation), which act as no user: the
+    # prescriber the order is recorded for, held to the same membership rule.
+    prescriber: Person | None = None
 
 
 @dataclass(frozen=True)
@@ -213,8 +220,17 @@ def _patient_upsert(data: PatientInput) -> Patient:
             "street_address": data.street_address,
             "postal_code": data.postal_code,
             "city": data.city,
+            "home_municipality": data.home_municipality,
         },
     )
+    if (
+        not created
+        and data.home_municipality is not None
+        and patient.home_municipality_id != data.home_municipality.pk
+    ):
+        # The latest order knows where the patient lives now.
+        patient.home_municipality = data.home_municipality
+        patient.save(update_fields=["home_municipality"])
     if not created and data.protected_identity and not patient.protected_identity:
         # Protection is only ever added here; lifting it is a separate, deliberate step.
         patient.protected_identity = True
@@ -249,7 +265,10 @@ def order_submit(*, data: OrderInput, acting_user: ActingUser) -> tuple[Order, b
 def _order_submit(*, data: OrderInput, acting_user: ActingUser) -> Order:
     today = timezone.localdate()
     ordered_on = data.ordered_on or today
-    person = acting_unit_check(acting_user, data.unit, ordered_on)
+    if actor_of(acting_user) is None and data.prescriber is not None:
+        person = person_acting_check(data.prescriber, data.unit, ordered_on)
+    else:
+        person = acting_unit_check(acting_user, data.unit, ordered_on)
     if data.kind not in OrderKind.values:
         raise InvalidInput("invalid_kind", _("Unknown kind of order."), field="kind")
     if data.delivery_method not in DeliveryMethod.values:
@@ -424,7 +443,9 @@ def order_accept(
 
 
 @transaction.atomic
-def order_cancel(*, order: Order, reason: str, acting_user: ActingUser) -> Order:
+def order_cancel(
+    *, order: Order, reason: str, acting_user: ActingUser, on: datetime.date | None = None
+) -> Order:
     """Withdraw an order before it is dispatched, by its unit or the device centre. A
     reserved device goes back to stock."""
     order = order_locked(order)
@@ -453,6 +474,7 @@ def order_cancel(*, order: Order, reason: str, acting_user: ActingUser) -> Order
             from_status=old_device,
             to_status=device.status,
             acting_user=acting_user,
+            on=on,
         )
     order.status = OrderStatus.CANCELLED
     order.cancel_reason = reason.strip()[:200]
@@ -464,6 +486,7 @@ def order_cancel(*, order: Order, reason: str, acting_user: ActingUser) -> Order
         from_status=old,
         to_status=OrderStatus.CANCELLED,
         acting_user=acting_user,
+        on=on,
         data={"reason": order.cancel_reason},
     )
     return order

@@ -28,6 +28,14 @@ class Patient(models.Model):
     street_address = models.CharField(_("address"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=6, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
+    home_municipality = models.ForeignKey(
+        Principal,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="residents",
+        verbose_name=_("home municipality"),
+    )
 
     class Meta:
         verbose_name = _("patient")

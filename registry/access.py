@@ -162,6 +162,24 @@ def acting_unit_check(user: User, unit: Unit, on: datetime.date | None = None) -
     return person
 
 
+def person_acting_check(person: Person, unit: Unit, on: datetime.date) -> Person:
+    """For scripts recording work done by ``person`` (historical import): refuse unless
+    they worked in ``unit`` that day, the same rule as for a signed-in user."""
+    works_there = (
+        Membership.objects.filter(person=person, unit=unit)
+        .filter(Membership.active_on_q(on))
+        .exists()
+    )
+    if not works_there:
+        raise NotPermitted(
+            "not_member_of_unit",
+            _("%(person)s did not work in %(unit)s on %(date)s.")
+            % {"person": person, "unit": unit.name, "date": on.isoformat()},
+            field="unit",
+        )
+    return person
+
+
 def unit_or_centre_check(user: User, unit_id: int) -> None:
     """Refuse unless the user works in the unit or is device-centre staff: the rule for
     acting on a unit's orders, loans, faults and support cases."""
