@@ -17,6 +17,7 @@ from audit.api import router as audit_router
 from catalog.api import router as catalog_router
 from core.errors import DomainError
 from devices.api import router as devices_router
+from followup.api import router as followup_router
 from logistics.api import router as logistics_router
 from orders.api import router as orders_router
 from registry.api import router as registry_router
@@ -95,3 +96,4 @@ api.add_router("/", orders_router)
 api.add_router("/", devices_router)
 api.add_router("/", logistics_router)
 api.add_router("/", audit_router)
+api.add_router("/", followup_router)

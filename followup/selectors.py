@@ -690,4 +690,3 @@ def equality_per_municipality(f: FollowupFilter) -> list[dict[str, Any]]:
         }
     )
     return result
-
