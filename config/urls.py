@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("hmc/", include("logistics.urls")),
     path("logg/", include("audit.urls")),
+    path("uppfoljning/", include("followup.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

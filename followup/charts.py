@@ -225,10 +225,7 @@ def _plot(
 def _checked(categories: list[str], series: list[Series]) -> list[list[float]]:
     for one in series:
         if len(one.values) != len(categories):
-            raise ValueError(
-                f"Series {one.name!r} has {len(one.values)} values for "
-                f"{len(categories)} categories."
-            )
+            raise ValueError(f"{len(one.values)} values for {len(categories)} categories")
     return [[_clean(v) for v in one.values] for one in series]
 
 
@@ -271,7 +268,11 @@ def bar_chart(
     reference_label: str = "",
     empty_message: str = EMPTY_MESSAGE,
 ) -> SafeString:
-    """Vertical bars per category: grouped side by side, or stacked when ``stacked``."""
+    """Vertical bars per category: grouped side by side, or stacked when ``stacked``.
+
+    ``percent``: values are shares 0..1 and the axis runs 0–100 % (``unit`` is then unused).
+    ``reference`` draws a dashed line labelled "<reference_label>: <value>" (e.g. "Mål: 90 %").
+    """
     values = _checked(categories, series)
     chart_id = _chart_id("bar", title, (categories, values, stacked, reference))
     columns = list(zip(*values, strict=True)) if values else []
