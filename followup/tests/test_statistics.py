@@ -1,8 +1,6 @@
 """The follow-up's figures on small histories built through the real actions, with the
 answers worked out by hand in each test."""
 
-import datetime
-
 import pytest
 
 from catalog.models import Product
@@ -15,10 +13,8 @@ from followup.selectors import (
     followup_summary,
     rent_per_month,
 )
+from followup.tests.helpers import OXIMETER, D, deliver, order_on
 from logistics.actions import (
-    delivery_confirm,
-    delivery_dispatch,
-    device_allocate,
     pickup_request,
     return_receive,
     supportcase_open,
@@ -26,40 +22,8 @@ from logistics.actions import (
     workorder_report,
     workorder_start,
 )
-from orders.actions import OrderInput, PatientInput, order_accept, order_submit
-from orders.tests.helpers import BP, register, unit_of
+from orders.tests.helpers import BP, register
 from registry.models import Principal
-
-OXIMETER = "DH-1004"  # contract start 2023-12-01, 17 working days agreed
-D = datetime.date
-
-
-def deliver(order, ordered, delivered):
-    """Accept and allocate on the order date, dispatch and deliver on ``delivered``."""
-    order_accept(order=order, acting_user=None, on=ordered)
-    device_allocate(order=order, acting_user=None, on=ordered)
-    order.refresh_from_db()
-    delivery_dispatch(order=order, acting_user=None, on=delivered)
-    order.refresh_from_db()
-    return delivery_confirm(order=order, delivered_on=delivered, acting_user=None)
-
-
-CRITERIA = {BP: ["b420.2"], OXIMETER: ["b440.2"]}
-
-
-def order_on(user, ordered, number, product=BP, **kw):
-    """A prescription by ``user`` for their unit, placed on ``ordered``."""
-    data = OrderInput(
-        product=Product.objects.get(article_number=product),
-        unit=unit_of(user),
-        patient=PatientInput(personal_number=number),
-        criteria=CRITERIA[product],
-        delivery_method=kw.pop("delivery_method", "tour_van_home"),
-        ordered_on=ordered,
-        **kw,
-    )
-    return order_submit(data=data, acting_user=user)[0]
-
 
 PATIENTS = ["19121212-1212", "19800101-0001", "19700101-0011", "19600101-0021"]
 
