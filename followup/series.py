@@ -40,6 +40,7 @@ class Chart:
     category: str
     values: list[str]
     reference: float | None = None
+    title: str | Promise = ""  # when a table has several charts; else the table's title
 
 
 @dataclass
@@ -87,7 +88,7 @@ def delivered_per_month(f: FollowupFilter) -> Table:
         rows=rows,
         charts=[
             Chart("stacked", "month", ["to_patients", "basic_equipment"]),
-            Chart("line", "month", ["cumulative"]),
+            Chart("line", "month", ["cumulative"], title=_("Delivered in total (cumulative)")),
         ],
         note=_("Redeliveries of returned and reconditioned devices are included."),
     )
@@ -241,7 +242,10 @@ def delivery_times_per_product(f: FollowupFilter) -> Table:
             *TIME_COLUMNS,
         ],
         rows=rows,
-        charts=[Chart("stacked", "product", ["within", "late"]), Chart("bar", "product", ["late"])],
+        charts=[
+            Chart("stacked", "product", ["within", "late"]),
+            Chart("bar", "product", ["late"], title=_("Late deliveries per product")),
+        ],
         note=TIMES_NOTE,
     )
 

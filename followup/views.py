@@ -30,11 +30,11 @@ def chart_svg(table: Table, chart: Chart) -> SafeString:
         )
         for key in chart.values
     ]
-    title = str(table.title)
+    title = str(chart.title or table.title)
     if chart.kind == "line":
         return charts.line_chart(title=title, categories=categories, series=lines)
     return charts.bar_chart(
-        title=title if len(table.charts) == 1 else f"{title}: {lines[0].name.lower()}",
+        title=title,
         categories=categories,
         series=lines,
         stacked=chart.kind == "stacked",
