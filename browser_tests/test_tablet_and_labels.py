@@ -54,8 +54,9 @@ def check(page: Page, url: str) -> None:
             ],
         ),
         ("siv.logg", ["/logg/"]),
+        ("alva.analys", ["/uppfoljning/", "/uppfoljning/rapport/"]),
     ],
-    ids=["prescriber", "device-centre", "security-officer"],
+    ids=["prescriber", "device-centre", "security-officer", "analyst"],
 )
 def test_screens_fit_a_tablet_and_label_every_field(
     tablet_page: Page, live_server: LiveServer, username: str, paths: list[str]
