@@ -258,16 +258,16 @@ def delivery_times(f: FollowupFilter) -> dict[str, Any]:
         .annotate(n=Count("id"))
     )
     total = DeliveryTimes()
-    per_product: dict[int, DeliveryTimes] = defaultdict(DeliveryTimes)
+    by_product: dict[int, DeliveryTimes] = defaultdict(DeliveryTimes)
     per_month: dict[Month, DeliveryTimes] = defaultdict(DeliveryTimes)
     for row in rows:
         days = row["order__delivery_working_days"] or 0  # never null: filtered above
         late = days > row["order__product__agreed_delivery_days"]
         n = row["n"]
         total.add(days, n, late)
-        per_product[row["order__product_id"]].add(days, n, late)
+        by_product[row["order__product_id"]].add(days, n, late)
         per_month[_month_start(row["day"])].add(days, n, late)
-    return {"total": total, "per_product": per_product, "per_month": per_month}
+    return {"total": total, "per_product": by_product, "per_month": per_month}
 
 
 # --- At patients ----------------------------------------------------------------------
@@ -368,7 +368,7 @@ def rent_per_month(f: FollowupFilter) -> dict[Month, Decimal]:
 # --- The summary ----------------------------------------------------------------------
 
 
-def _per_product(qs: QuerySet[Any], product_field: str) -> Counter[int]:
+def per_product(qs: QuerySet[Any], product_field: str) -> Counter[int]:
     return Counter(
         {row[product_field]: row["n"] for row in qs.values(product_field).annotate(n=Count("id"))}
     )
@@ -424,14 +424,14 @@ def _share(part: int, whole: int) -> float | None:
 
 def followup_summary(f: FollowupFilter) -> Summary:
     delivered = delivered_events(f)
-    delivered_by_product = _per_product(delivered, "order__product_id")
-    to_patients_by_product = _per_product(
+    delivered_by_product = per_product(delivered, "order__product_id")
+    to_patients_by_product = per_product(
         delivered.filter(order__kind=OrderKind.PRESCRIPTION), "order__product_id"
     )
     times = delivery_times(f)
     total_times: DeliveryTimes = times["total"]
-    recond_by_product = _per_product(reconditioning_events(f), "device__product_id")
-    maint_by_product = _per_product(maintenance_events(f), "device__product_id")
+    recond_by_product = per_product(reconditioning_events(f), "device__product_id")
+    maint_by_product = per_product(maintenance_events(f), "device__product_id")
     support_by_article = Counter(
         {
             row["article"]: row["n"]
@@ -464,11 +464,11 @@ def followup_summary(f: FollowupFilter) -> Summary:
     products = Product.objects.filter(
         Q(pk__in=product_ids) | Q(article_number__in=list(support_by_article))
     ).order_by("article_number")
-    per_product = []
+    figures = []
     for product in products:
         pt: DeliveryTimes = times["per_product"].get(product.pk, DeliveryTimes())
         delivered_n = delivered_by_product[product.pk]
-        per_product.append(
+        figures.append(
             ProductFigures(
                 product_id=product.pk,
                 article_number=product.article_number,
@@ -516,20 +516,20 @@ def followup_summary(f: FollowupFilter) -> Summary:
             1 for u in ordering["units"] if u.principal.kind == PrincipalKind.REGION
         ),
         ordering_units=len(ordering["units"]),
-        per_product=per_product,
+        per_product=figures,
     )
 
 
 def at_patients_per_product(f: FollowupFilter) -> Counter[int]:
     """Prescription loans open at the end of ``f.at``, per product."""
     end = _day_start(f.at + datetime.timedelta(days=1))
-    started = _per_product(
+    started = per_product(
         DeviceEvent.objects.filter(
             kind=EventKind.DELIVERED, order__kind=OrderKind.PRESCRIPTION, occurred_at__lt=end
         ).filter(_order_q(f)),
         "order__product_id",
     )
-    ended = _per_product(
+    ended = per_product(
         DeviceEvent.objects.filter(
             kind=EventKind.RECEIVED, loan__order__kind=OrderKind.PRESCRIPTION, occurred_at__lt=end
         ).filter(_order_q(f, prefix="loan__order__")),

@@ -251,16 +251,16 @@ def delivery_times_per_product(f: FollowupFilter) -> Table:
 
 
 def reconditionings_per_product(f: FollowupFilter) -> Table:
-    summary = selectors.followup_summary(f)
+    delivered = selectors.per_product(selectors.delivered_events(f), "order__product_id")
+    recond = selectors.per_product(selectors.reconditioning_events(f), "device__product_id")
     rows: list[dict[str, Value]] = [
         {
             "product": p.name,
-            "delivered": p.delivered_total,
-            "reconditionings": p.reconditionings,
-            "share": p.reconditioning_share,
+            "delivered": delivered[p.pk],
+            "reconditionings": recond[p.pk],
+            "share": recond[p.pk] / delivered[p.pk] if delivered[p.pk] else None,
         }
-        for p in summary.per_product
-        if p.delivered_total or p.reconditionings
+        for p in _products(set(delivered) | set(recond))
     ]
     return Table(
         name="reconditionings-per-product",
@@ -277,11 +277,9 @@ def reconditionings_per_product(f: FollowupFilter) -> Table:
 
 
 def maintenance_per_product(f: FollowupFilter) -> Table:
-    summary = selectors.followup_summary(f)
+    counts = selectors.per_product(selectors.maintenance_events(f), "device__product_id")
     rows: list[dict[str, Value]] = [
-        {"product": p.name, "maintenances": p.corrective_maintenances}
-        for p in summary.per_product
-        if p.corrective_maintenances
+        {"product": p.name, "maintenances": counts[p.pk]} for p in _products(set(counts))
     ]
     return Table(
         name="maintenance-per-product",

@@ -145,7 +145,9 @@ def test_downloads_as_csv_and_excel(history, lars_client):
     assert rows[-1] == ["2024-06", "0", "0", "0", "3"]
 
     times = lars_client.get(f"/uppfoljning/delivery-times-per-product.csv?{PERIOD}")
-    product_row = list(csv.reader(io.StringIO(times.content.decode().lstrip("\ufeff")), delimiter=";"))[1]
+    product_row = list(
+        csv.reader(io.StringIO(times.content.decode().lstrip("\ufeff")), delimiter=";")
+    )[1]
     assert "66,7" in product_row  # the share as a Swedish percentage
 
     xlsx = lars_client.get(f"/uppfoljning/delivered-per-month.xlsx?{PERIOD}")
