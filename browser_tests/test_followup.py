@@ -6,6 +6,7 @@ import datetime
 import random
 
 import pypdfium2
+from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
@@ -24,7 +25,7 @@ def _patient(n: int) -> str:
     return f"19{body[:6]}-{body[6:]}{luhn_check_digit(body)}"
 
 
-def _history(prescriber) -> None:
+def _history(prescriber: User) -> None:
     """About forty blood pressure monitors delivered from September 2023 to May 2024,
     a few late, some returned and reconditioned. Seeded, so the pictures are stable."""
     rng = random.Random(7)  # noqa: S311 - test data, not security
@@ -59,7 +60,6 @@ def _history(prescriber) -> None:
 
 
 def test_the_follow_up_dashboard_report_and_pdf(page: Page, live_server: LiveServer) -> None:
-    from django.contrib.auth.models import User
 
     _history(User.objects.get(username="anna.lind"))
     delivered = Order.objects.filter(status="delivered").count()

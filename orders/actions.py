@@ -30,9 +30,9 @@ from orders.models import Order, Patient
 from orders.personal_numbers import personal_number_parse
 from registry.access import (
     acting_unit_check,
-    person_acting_check,
     device_centre_check,
     device_centre_unit,
+    person_acting_check,
     unit_or_centre_check,
 )
 from registry.choices import PrincipalKind
