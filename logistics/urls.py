@@ -9,6 +9,7 @@ app_name = "logistics"
 urlpatterns = [
     # The work queue and its orders.
     path("", views.work_queue, name="work_queue"),
+    path("import/", views.history_import_screen, name="history_import"),
     path("bestallning/<int:pk>/", views.order_detail, name="order_detail"),
     path("bestallning/<int:pk>/foljesedel/", views.delivery_note, name="delivery_note"),
     path("bestallning/<int:pk>/acceptera/", views.order_accept, name="order_accept"),

@@ -14,9 +14,13 @@ in the patient-data access log (``audit.actions.access_log_record``).
 from __future__ import annotations
 
 import datetime
+import tempfile
+from pathlib import Path
 from typing import TypeVar
 
+from django import forms
 from django.contrib import messages
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -24,6 +28,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
@@ -35,6 +40,7 @@ from core.screen_errors import back_url
 from devices.selectors import devices_for_reconditioning
 from logistics import actions, selectors
 from logistics.choices import WorkOrderOutcome
+from logistics.history_import import HistoryImportError, history_import
 from orders import actions as order_actions
 from orders.choices import OPEN_ORDER_STATUSES, DeliveryMethod, OrderStatus
 from orders.models import Order, Patient
@@ -414,3 +420,56 @@ def training_record(request: HttpRequest) -> HttpResponse:
             waiting,
         ) % {"count": waiting}
     return _done(request, message, reverse("logistics:trainings"))
+
+
+class HistoryImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_lazy("What the file holds"),
+        choices=[
+            ("orders", _lazy("Orders with deliveries, returns and reconditioning")),
+            ("maintenance", _lazy("Corrective maintenance")),
+            ("support", _lazy("Support cases")),
+        ],
+    )
+    file = forms.FileField(
+        label=_lazy("File (CSV or Excel .xlsx)"),
+        help_text=_lazy("The columns are described in docs/import.md."),
+    )
+    dry_run = forms.BooleanField(
+        label=_lazy("Only check the file (nothing is saved)"), required=False, initial=True
+    )
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        if Path(upload.name or "").suffix.lower() not in (".csv", ".xlsx"):
+            raise forms.ValidationError(_("Choose a .csv or .xlsx file."))
+        return upload
+
+
+def history_import_screen(request: HttpRequest) -> HttpResponse:
+    """Upload a file of past orders, maintenance or support cases: checked row by row
+    and imported all or nothing through the live actions (docs/import.md)."""
+    device_centre_check(request.user)
+    form = HistoryImportForm(request.POST or None, request.FILES or None)
+    context: dict[str, object] = {"form": form}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload: UploadedFile = form.cleaned_data["file"]
+        suffix = Path(upload.name or "").suffix.lower()
+        with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+            handle.flush()
+            try:
+                context["result"] = history_import(
+                    form.cleaned_data["kind"],
+                    Path(handle.name),
+                    dry_run=form.cleaned_data["dry_run"],
+                )
+            except HistoryImportError as exc:
+                context["import_errors"] = exc.errors
+                context["truncated"] = exc.truncated
+                status = 400
+    elif request.method == "POST":
+        status = 400
+    return render(request, "logistics/history_import.html", context, status=status)

@@ -58,6 +58,9 @@ LOG_REVIEW = {role: (403, 403) for role in ROLES} | {
     "security_officer": (SEES, SEES),
     "administrator": (SEES, SEES),
 }
+# Aggregates without patient data: every role sees the page, no patient is on it.
+FOLLOWUP = {role: (HIDDEN, HIDDEN) for role in ROLES}
+IMPORT = CENTRE_ONLY | {"device_centre": (HIDDEN, HIDDEN), "administrator": (HIDDEN, HIDDEN)}
 LOG_EXTRACT = {role: (403, 403) for role in ROLES} | {
     "security_officer": (SEES, SEES),
     "administrator": (SEES, SEES),
@@ -90,6 +93,11 @@ PAGES = [
     ("ui returns", "/hmc/returer/", RETURNS, True),
     ("ui access log", "/logg/", LOG_REVIEW, False),
     ("ui log extract", "/logg/patient/{patient}/", LOG_EXTRACT, False),
+    ("ui follow-up", "/uppfoljning/?start=2023-01-01", FOLLOWUP, True),
+    ("ui follow-up report", "/uppfoljning/rapport/?start=2023-01-01", FOLLOWUP, True),
+    ("ui follow-up csv", "/uppfoljning/ordering-units.csv?start=2023-01-01", FOLLOWUP, True),
+    ("api follow-up", "/api/v1/followup/summary?from=2023-01-01", FOLLOWUP, False),
+    ("ui history import", "/hmc/import/", IMPORT, False),
 ]
 
 
