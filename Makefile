@@ -20,11 +20,12 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 
 install: $(STAMP)
 
-## Install, migrate, load reference and demo data, and serve on http://127.0.0.1:8000
+## Install, migrate, load reference and demo data and the simulated history, serve on http://127.0.0.1:8000
 demo: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --no-input
 	DEBUG=$${DEBUG:-true} $(PY) manage.py load_reference_data
 	DEBUG=$${DEBUG:-true} $(PY) manage.py load_demo_data
+	DEBUG=$${DEBUG:-true} $(PY) manage.py load_demo_history
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C stops)"
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver 127.0.0.1:8000
 
