@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from core.actors import ActingUser
+from core.imports import ImportRefused, ImportRowError
 from devices.actions import device_register
 from devices.models import Device
 from registry.models import Unit
@@ -29,24 +30,12 @@ from registry.models import Unit
 REQUIRED_COLUMNS = ("article_number", "serial_number", "acquired_on")
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return _("row %(row)s, column %(column)s: %(reason)s") % {
-            "row": self.row,
-            "column": self.column,
-            "reason": self.reason,
-        }
+# The row errors and the refusal are shared by every file import.
+RowError = ImportRowError
 
 
-class StockImportError(Exception):
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__("; ".join(map(str, errors[:10])))
-        self.errors = errors
+class StockImportError(ImportRefused):
+    pass
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from tqdm import tqdm
 
 from catalog.models import Product
 from core.errors import DomainError, InvalidInput
+from core.imports import ImportRefused, ImportRowError
 from devices.actions import device_register, reconditioning_done, reconditioning_start
 from devices.choices import EventKind
 from devices.models import Device, DeviceEvent
@@ -69,28 +70,11 @@ class ImportKind(StrEnum):
     SUPPORT = "support"
 
 
-@dataclass(frozen=True)
-class ImportRowError:
-    """What is wrong and where: ``row`` as the user sees it (the header is row 1)."""
-
-    row: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return _("row %(row)s, column %(column)s: %(reason)s") % {
-            "row": self.row,
-            "column": self.column,
-            "reason": self.reason,
-        }
-
-
-class HistoryImportError(Exception):
+class HistoryImportError(ImportRefused):
     """The file was refused; nothing was imported."""
 
     def __init__(self, errors: list[ImportRowError]) -> None:
-        super().__init__("; ".join(map(str, errors[:10])))
-        self.errors = errors
+        super().__init__(errors)
         self.truncated = len(errors) >= MAX_ERRORS
 
 
