@@ -168,3 +168,30 @@ def test_report_as_html_and_pdf(history, lars_client):
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.django_db
+def test_the_number_of_queries_does_not_grow_with_the_history(anna, lars_client):
+    """The figures are set-based aggregates: three deliveries or eight cost the same
+    number of queries, on the dashboard and in the API."""
+    from followup.tests.helpers import D, deliver, order_on
+    from orders.tests.helpers import BP, register
+
+    small_history(anna)
+    urls = [f"/uppfoljning/?{PERIOD}", f"/api/v1/followup/summary?{API_PERIOD}"]
+    before = [_queries(lars_client, url) for url in urls]
+    numbers = ["19850505-0032", "19700101-0011", "19600101-0021", "19800101-0001", "19121212-1212"]
+    for i, number in enumerate(numbers):
+        register(BP, f"BP-Q{i}", D(2024, 1, 1))
+        deliver(order_on(anna, D(2024, 2, 1 + i), number), D(2024, 2, 1 + i), D(2024, 2, 9))
+    after = [_queries(lars_client, url) for url in urls]
+    assert after == before
