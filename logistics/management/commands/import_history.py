@@ -1,5 +1,5 @@
 """Import history (orders, maintenance or support cases) from CSV or Excel; the formats
-and rules are in docs/import.md and logistics/history_import.py."""
+and rules are in docs/import.md and logistics/history_import/."""
 
 import sys
 from pathlib import Path
