@@ -14,10 +14,12 @@ from ninja.security import django_auth
 
 from api.auth import TokenAuth
 from audit.api import router as audit_router
+from billing.api import router as billing_router
 from catalog.api import router as catalog_router
 from core.errors import DomainError
 from devices.api import router as devices_router
 from followup.api import router as followup_router
+from investment.api import router as investment_router
 from logistics.api import router as logistics_router
 from orders.api import router as orders_router
 from registry.api import router as registry_router
@@ -97,3 +99,5 @@ api.add_router("/", devices_router)
 api.add_router("/", logistics_router)
 api.add_router("/", audit_router)
 api.add_router("/", followup_router)
+api.add_router("/", billing_router)
+api.add_router("/", investment_router)

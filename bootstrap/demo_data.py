@@ -170,7 +170,7 @@ class DemoLogin:
 
     @property
     def description(self) -> str:
-        return f"{Profession(self.profession).label}, {self.unit_name}"
+        return f"{Profession(self.profession).label}, {self.unit_name or self.principal_code}"
 
 
 LOGINS = [
@@ -255,9 +255,12 @@ LOGINS = [
         staff=True,
         superuser=True,
     ),
+    # Skövde's finance contact: sees Skövde's own invoices and requests, nothing else.
+    DemoLogin("mats.olsson", "Mats", "Olsson", Profession.OFFICIAL, "1496", ""),
 ]
 
-# (principal code, role, first name, last name, email) of contact persons without login.
+# (principal code, role, first name, last name, email) of contact persons; one with the
+# email of a login above is that login's person (Mats Olsson, Skövde's finance contact).
 CONTACTS = [
     ("14", ContactRole.MAIN, "Helena", "Virtanen", "helena.virtanen@example.se"),
     ("14", ContactRole.FINANCE, "Olof", "Andersson", "olof.andersson@example.se"),
@@ -337,6 +340,8 @@ def demo_data_load() -> Counter[str]:
             },
         )
         counts["person_created"] += created
+        if not login.unit_name:
+            continue  # a principal's contact person, not working in a unit of ours
         _membership, created = Membership.objects.get_or_create(
             person=person,
             unit=units[login.unit_name],

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "logistics",
     "audit",
     "followup",
+    "billing",
+    "investment",
     "bootstrap",
     "api",
     # Failed-login tracking and lockout (see "Login lockout" below).

@@ -12,6 +12,8 @@ urlpatterns = [
     path("hmc/", include("logistics.urls")),
     path("logg/", include("audit.urls")),
     path("uppfoljning/", include("followup.urls")),
+    path("fakturering/", include("billing.urls")),
+    path("investering/", include("investment.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

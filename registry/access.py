@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from core.actors import ActingUser
 from core.errors import NotPermitted
 from registry.choices import MembershipRole, Profession, UnitType
-from registry.models import Membership, Person, Unit
+from registry.models import ContactPerson, Membership, Person, Unit
 
 # ``acting_user=None`` is the system itself (a management command, an import): trusted.
 # Views and the API always pass the request's user, never None.
@@ -206,3 +206,25 @@ def device_centre_unit(user: User) -> Unit | None:
         .first()
     )
     return membership.unit if membership else None
+
+
+def is_finance_officer(user: User) -> bool:
+    """Finance officers (and administrators) handle every principal's money."""
+    return bool(roles_of(user) & {Role.FINANCE_OFFICER, Role.ADMINISTRATOR})
+
+
+def finance_check(user: User) -> None:
+    if not is_finance_officer(user):
+        raise NotPermitted("finance_only", _("Only finance officers may do this."))
+
+
+def contact_principal_ids(user: User, role: str | None = None) -> list[int]:
+    """The principals the user is a contact person for (in ``role``, or any role): whose
+    own invoices and requests they may see."""
+    person = person_for(user)
+    if person is None:
+        return []
+    contacts = ContactPerson.objects.filter(person=person)
+    if role:
+        contacts = contacts.filter(role=role)
+    return sorted(set(contacts.values_list("principal_id", flat=True)))

@@ -96,6 +96,9 @@ class Profession(models.TextChoices):
     ANALYST = "analyst", _("Follow-up analyst")
     SECURITY_OFFICER = "security_officer", _("Information security officer")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # A principal's administrative official (e.g. its finance contact): no role of its
+    # own here; what it may see follows from its contact roles.
+    OFFICIAL = "official", _("Administrative official")
 
 
 class MembershipRole(models.TextChoices):
