@@ -18,6 +18,7 @@ from billing.api import router as billing_router
 from catalog.api import router as catalog_router
 from core.errors import DomainError
 from devices.api import router as devices_router
+from economy.api import router as economy_router
 from followup.api import router as followup_router
 from investment.api import router as investment_router
 from logistics.api import router as logistics_router
@@ -101,3 +102,4 @@ api.add_router("/", audit_router)
 api.add_router("/", followup_router)
 api.add_router("/", billing_router)
 api.add_router("/", investment_router)
+api.add_router("/", economy_router)

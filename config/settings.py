@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "followup",
     "billing",
     "investment",
+    "economy",
     "bootstrap",
     "api",
     # Failed-login tracking and lockout (see "Login lockout" below).

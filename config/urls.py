@@ -14,6 +14,7 @@ urlpatterns = [
     path("uppfoljning/", include("followup.urls")),
     path("fakturering/", include("billing.urls")),
     path("investering/", include("investment.urls")),
+    path("samverkansekonomi/", include("economy.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
