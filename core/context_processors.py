@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from registry.access import Role, roles_of
+from registry.access import Role, contact_principal_ids, roles_of
 
 
 def roles(request: HttpRequest) -> dict[str, object]:
@@ -13,6 +13,9 @@ def roles(request: HttpRequest) -> dict[str, object]:
     held = roles_of(request.user)
     care = bool(held & {Role.PRESCRIBER, Role.UNIT_MANAGER})
     centre = bool(held & {Role.DEVICE_CENTRE, Role.ADMINISTRATOR})
+    finance = bool(held & {Role.FINANCE_OFFICER, Role.ADMINISTRATOR})
+    # A principal's contact person sees their own principal's invoices (one query).
+    contact = not finance and bool(contact_principal_ids(request.user))
     return {
         "roles": held,
         "is_care_staff": care,
@@ -20,4 +23,7 @@ def roles(request: HttpRequest) -> dict[str, object]:
         "is_log_reviewer": bool(
             held & {Role.SECURITY_OFFICER, Role.ADMINISTRATOR, Role.UNIT_MANAGER}
         ),
+        "is_finance": finance,
+        "is_contact": contact,
+        "is_economy_reader": finance or contact or Role.COORDINATOR in held,
     }

@@ -1,0 +1,532 @@
+"""Every write of the billing app: rent runs (create, discard, issue), credit notes,
+cost-responsibility transfers and the account mapping. Each is one transaction and
+records one domain event; only finance officers (and the system) may call them."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing import rent
+from billing.choices import AccountKey, InvoiceKind, InvoiceStatus, LineKind, RunStatus
+from billing.models import (
+    AccountMapping,
+    CostTransfer,
+    Invoice,
+    InvoiceLine,
+    InvoiceNumberSeries,
+    InvoiceRun,
+    SurchargeRate,
+)
+from billing.terms import PAYMENT_TERMS_DAYS, money
+from catalog.choices import BillingType
+from core.actors import ActingUser, actor_of
+from core.errors import Conflict, InvalidInput
+from core.events import domain_event_record
+from logistics.models import Loan
+from orders.models import Patient
+from registry.access import finance_check
+from registry.models import Principal
+
+SALE_KINDS = {
+    BillingType.SALE: LineKind.SALE,
+    BillingType.SALE_WITH_RETURN: LineKind.SALE_WITH_RETURN,
+}
+
+
+def _finance_check(acting_user: ActingUser) -> None:
+    if acting_user is not None:  # None is the system itself (a script): trusted
+        finance_check(acting_user)
+
+
+# --- Computing a month's lines -----------------------------------------------------------
+
+
+@dataclass
+class PlannedLine:
+    principal_id: int
+    kind: str
+    loan: Loan
+    period_start: datetime.date
+    period_end: datetime.date  # the last day billed
+    days: int | None
+    month_days: int | None
+    unit_price: Decimal
+    amount: Decimal
+    surcharge: Decimal = Decimal("0.00")
+
+
+def surcharge_share(month: datetime.date, product_id: int, rates: list[SurchargeRate]) -> Decimal:
+    """The surcharge share of a product's rent in ``month``: the product's own rate in
+    force on the month's first day, else the general rate, else nothing."""
+    in_force = [r for r in rates if r.valid_from <= month]
+    own = [r for r in in_force if r.product_id == product_id]
+    general = [r for r in in_force if r.product_id is None]
+    for candidates in (own, general):
+        if candidates:
+            return max(candidates, key=lambda r: r.valid_from).share
+    return Decimal("0")
+
+
+def _transfers_by_patient(patient_ids: Iterable[int]) -> dict[int, list[rent.Transfer]]:
+    found: dict[int, list[rent.Transfer]] = defaultdict(list)
+    for t in CostTransfer.objects.filter(patient_id__in=set(patient_ids)).order_by("valid_from"):
+        found[t.patient_id].append(
+            rent.Transfer(t.from_principal_id, t.to_principal_id, t.valid_from)
+        )
+    return found
+
+
+def month_lines(month: datetime.date) -> list[PlannedLine]:
+    """Everything billable for ``month``, whether billed before or not: the rent of each
+    rented device for its days on loan, sales and urgent fees delivered in the month."""
+    nxt = rent.next_month(month)
+    related = ("order__product", "device", "unit")
+    rented = (
+        Loan.objects.select_related(*related)
+        .filter(order__product__billing_type=BillingType.RENT, started_on__lt=nxt)
+        .filter(
+            Q(rent_stops_on__gt=month)
+            | Q(rent_stops_on__isnull=True, ended_on__isnull=True)
+            | Q(rent_stops_on__isnull=True, ended_on__gt=month)
+        )
+    )
+    delivered = Loan.objects.select_related(*related).filter(
+        started_on__gte=month, started_on__lt=nxt
+    )
+    sold = delivered.filter(order__product__billing_type__in=list(SALE_KINDS))
+    urgent = delivered.filter(order__urgent_fee__gt=0)
+    loans = {"rent": list(rented), "sold": list(sold), "urgent": list(urgent)}
+    transfers = _transfers_by_patient(
+        loan.patient_id for group in loans.values() for loan in group if loan.patient_id
+    )
+    rates = list(SurchargeRate.objects.all())
+    month_days = rent.days_in_month(month)
+    lines: list[PlannedLine] = []
+
+    def bearer(loan: Loan, day: datetime.date) -> int:
+        return rent.bearer_on(
+            loan.cost_bearer_id, loan.started_on, transfers.get(loan.patient_id or 0, []), day
+        )
+
+    for loan in loans["rent"]:
+        monthly = loan.order.product.monthly_rent
+        span = rent.billed_span(
+            loan.started_on, rent.rent_stop(loan.rent_stops_on, loan.ended_on), month
+        )
+        if monthly is None or span is None:
+            continue
+        share = surcharge_share(month, loan.order.product_id, rates)
+        for seg in rent.bearer_segments(
+            loan.cost_bearer_id,
+            loan.started_on,
+            transfers.get(loan.patient_id or 0, []),
+            *span,
+        ):
+            amount = rent.prorated_rent(monthly, seg.days, month)
+            lines.append(
+                PlannedLine(
+                    principal_id=seg.principal_id,
+                    kind=LineKind.RENT,
+                    loan=loan,
+                    period_start=seg.first,
+                    period_end=seg.until - datetime.timedelta(days=1),
+                    days=seg.days,
+                    month_days=month_days,
+                    unit_price=monthly,
+                    amount=amount,
+                    surcharge=money(amount * share),
+                )
+            )
+    for loan in loans["sold"]:
+        price = loan.order.product.price
+        if price is None:
+            continue
+        lines.append(
+            PlannedLine(
+                principal_id=bearer(loan, loan.started_on),
+                kind=SALE_KINDS[BillingType(loan.order.product.billing_type)],
+                loan=loan,
+                period_start=loan.started_on,
+                period_end=loan.started_on,
+                days=None,
+                month_days=None,
+                unit_price=price,
+                amount=money(price),
+            )
+        )
+    for loan in loans["urgent"]:
+        lines.append(
+            PlannedLine(
+                principal_id=bearer(loan, loan.started_on),
+                kind=LineKind.URGENT_FEE,
+                loan=loan,
+                period_start=loan.started_on,
+                period_end=loan.started_on,
+                days=None,
+                month_days=None,
+                unit_price=loan.order.urgent_fee,
+                amount=money(loan.order.urgent_fee),
+            )
+        )
+    return lines
+
+
+def billed_keys(month: datetime.date) -> set[tuple[int, str]]:
+    """(loan, kind) already billed for ``month`` on an issued invoice and not credited."""
+    return set(
+        InvoiceLine.objects.filter(
+            month=month,
+            invoice__kind=InvoiceKind.INVOICE,
+            invoice__status=InvoiceStatus.ISSUED,
+        )
+        .exclude(credit_line__invoice__status=InvoiceStatus.ISSUED)
+        .values_list("loan_id", "kind")
+    )
+
+
+# --- Rent runs --------------------------------------------------------------------------
+
+
+def _month_check(month: datetime.date) -> datetime.date:
+    month = rent.month_start(month)
+    if rent.next_month(month) > timezone.localdate():
+        raise InvalidInput(
+            "month_not_ended",
+            _("A month can be billed only after it has ended."),
+            field="month",
+        )
+    return month
+
+
+@transaction.atomic
+def rent_run_create(*, month: datetime.date, acting_user: ActingUser) -> InvoiceRun:
+    """A draft run for ``month``: per cost bearer an invoice of the month's rent, sales
+    and urgent fees. If the month already has an issued run, the draft bills only what
+    was not billed before (or was credited since): a supplementary run."""
+    _finance_check(acting_user)
+    month = _month_check(month)
+    if InvoiceRun.objects.filter(month=month, status=RunStatus.DRAFT).exists():
+        raise Conflict(
+            "draft_run_exists",
+            _("The month already has a draft run: issue or discard it first."),
+            field="month",
+        )
+    supplementary = InvoiceRun.objects.filter(month=month, status=RunStatus.ISSUED).exists()
+    done = billed_keys(month)
+    planned = [p for p in month_lines(month) if (p.loan.pk, p.kind) not in done]
+    if not planned:
+        raise Conflict(
+            "nothing_to_bill",
+            _("There is nothing (more) to bill for this month."),
+            field="month",
+        )
+    run = InvoiceRun.objects.create(
+        month=month, supplementary=supplementary, created_by=actor_of(acting_user)
+    )
+    by_principal: dict[int, list[PlannedLine]] = defaultdict(list)
+    for p in planned:
+        by_principal[p.principal_id].append(p)
+    for principal_id, items in sorted(by_principal.items()):
+        invoice = Invoice.objects.create(
+            run=run,
+            principal_id=principal_id,
+            month=month,
+            total=sum((p.amount for p in items), Decimal("0.00")),
+        )
+        InvoiceLine.objects.bulk_create(
+            InvoiceLine(
+                invoice=invoice,
+                kind=p.kind,
+                loan=p.loan,
+                product=p.loan.order.product,
+                device_serial=p.loan.device.serial_number,
+                unit=p.loan.unit,
+                cost_centre=p.loan.unit.cost_centre,
+                month=month,
+                period_start=p.period_start,
+                period_end=p.period_end,
+                days=p.days,
+                month_days=p.month_days,
+                unit_price=p.unit_price,
+                amount=p.amount,
+                surcharge=p.surcharge,
+            )
+            for p in items
+        )
+    domain_event_record(
+        kind="rent_run_created",
+        obj=run,
+        acting_user=acting_user,
+        to_status=RunStatus.DRAFT,
+        data={
+            "month": month.isoformat(),
+            "supplementary": supplementary,
+            "invoices": len(by_principal),
+            "lines": len(planned),
+            "total": str(sum((p.amount for p in planned), Decimal("0.00"))),
+        },
+    )
+    return run
+
+
+@transaction.atomic
+def rent_run_discard(*, run: InvoiceRun, acting_user: ActingUser) -> None:
+    """Throw a draft away (to make it again after corrections). An issued run stays."""
+    _finance_check(acting_user)
+    deleted = InvoiceRun.objects.filter(pk=run.pk, status=RunStatus.DRAFT)
+    if not deleted.exists():
+        raise Conflict("run_not_draft", _("Only a draft run can be discarded."))
+    domain_event_record(
+        kind="rent_run_discarded",
+        obj=run,
+        acting_user=acting_user,
+        from_status=RunStatus.DRAFT,
+        data={"month": run.month.isoformat()},
+    )
+    Invoice.objects.filter(run_id=run.pk).delete()
+    deleted.delete()
+
+
+def _number_assign(invoices: list[Invoice], on: datetime.date) -> None:
+    """Give each draft invoice the next number of ``on``'s year and issue it. The
+    series row is locked (select_for_update) so two issues cannot take the same number,
+    and it is in the issuing transaction so a rollback leaves no gap."""
+    if not invoices:
+        return
+    year = on.year
+    InvoiceNumberSeries.objects.get_or_create(year=year)
+    series = InvoiceNumberSeries.objects.select_for_update().get(year=year)
+    for invoice in invoices:
+        series.last_number += 1
+        number = f"{year}-{series.last_number:05d}"
+        # Compare-and-swap: only a draft becomes issued.
+        changed = Invoice.objects.filter(pk=invoice.pk, status=InvoiceStatus.DRAFT).update(
+            status=InvoiceStatus.ISSUED,
+            year=year,
+            sequence=series.last_number,
+            number=number,
+            invoice_date=on,
+            due_date=on + datetime.timedelta(days=PAYMENT_TERMS_DAYS),
+        )
+        if changed != 1:
+            raise Conflict("invoice_not_draft", _("The invoice has already been issued."))
+        invoice.status, invoice.year, invoice.sequence = (
+            InvoiceStatus.ISSUED,
+            year,
+            series.last_number,
+        )
+        invoice.number = number
+    series.save(update_fields=["last_number"])
+
+
+@transaction.atomic
+def rent_run_issue(
+    *, run: InvoiceRun, acting_user: ActingUser, on: datetime.date | None = None
+) -> InvoiceRun:
+    """Issue a draft run: every invoice gets its number, invoice date and due date, and
+    the run can never be changed again."""
+    _finance_check(acting_user)
+    day = on or timezone.localdate()
+    # Compare-and-swap: of two finance officers pressing "issue" at once, one wins and
+    # the other gets a conflict instead of a second set of numbers.
+    changed = InvoiceRun.objects.filter(pk=run.pk, status=RunStatus.DRAFT).update(
+        status=RunStatus.ISSUED, issued_at=timezone.now(), issued_by=actor_of(acting_user)
+    )
+    if changed != 1:
+        raise Conflict("run_not_draft", _("The run has already been issued."))
+    invoices = list(Invoice.objects.filter(run_id=run.pk).select_related("principal"))
+    invoices.sort(key=lambda i: (i.principal.kind != "region", i.principal.name, i.pk))
+    _number_assign(invoices, day)
+    run.refresh_from_db()
+    domain_event_record(
+        kind="rent_run_issued",
+        obj=run,
+        acting_user=acting_user,
+        from_status=RunStatus.DRAFT,
+        to_status=RunStatus.ISSUED,
+        data={
+            "month": run.month.isoformat(),
+            "numbers": [i.number for i in invoices],
+            "total": str(sum((i.total for i in invoices), Decimal("0.00"))),
+        },
+    )
+    return run
+
+
+# --- Credit notes -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def credit_note_issue(
+    *,
+    invoice: Invoice,
+    reason: str,
+    line_ids: list[int] | None = None,
+    acting_user: ActingUser,
+    on: datetime.date | None = None,
+) -> Invoice:
+    """A credit note reversing chosen lines (or every line not yet credited) of an
+    issued invoice: its own number, negative lines referencing the originals. The
+    credited days count as not billed, so a supplementary run can bill them again."""
+    _finance_check(acting_user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(
+            "reason_required", _("State the reason for the credit note."), field="reason"
+        )
+    # Lock the invoice: two credit notes of the same lines at once would double-credit
+    # (the unique credited_line also refuses it, as a last line of defence).
+    original = Invoice.objects.select_for_update().filter(pk=invoice.pk).first()
+    if (
+        original is None
+        or original.kind != InvoiceKind.INVOICE
+        or original.status != InvoiceStatus.ISSUED
+    ):
+        raise Conflict("invoice_not_issued", _("Only an issued invoice can be credited."))
+    open_lines = InvoiceLine.objects.filter(invoice=original, credit_line__isnull=True)
+    if line_ids is not None:
+        chosen = list(open_lines.filter(pk__in=line_ids))
+        if not line_ids or len(chosen) != len(set(line_ids)):
+            raise InvalidInput(
+                "invalid_lines",
+                _("Choose lines of this invoice that have not been credited."),
+                field="lines",
+            )
+    else:
+        chosen = list(open_lines)
+    if not chosen:
+        raise Conflict("nothing_to_credit", _("Every line of the invoice is already credited."))
+    note = Invoice.objects.create(
+        kind=InvoiceKind.CREDIT_NOTE,
+        principal_id=original.principal_id,
+        month=original.month,
+        credited_invoice=original,
+        reason=reason,
+        total=-sum((line.amount for line in chosen), Decimal("0.00")),
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=note,
+            kind=line.kind,
+            loan_id=line.loan_id,
+            product_id=line.product_id,
+            device_serial=line.device_serial,
+            unit_id=line.unit_id,
+            cost_centre=line.cost_centre,
+            month=line.month,
+            period_start=line.period_start,
+            period_end=line.period_end,
+            days=line.days,
+            month_days=line.month_days,
+            unit_price=line.unit_price,
+            amount=-line.amount,
+            surcharge=-line.surcharge,
+            credited_line=line,
+        )
+        for line in chosen
+    )
+    _number_assign([note], on or timezone.localdate())
+    domain_event_record(
+        kind="credit_note_issued",
+        obj=note,
+        acting_user=acting_user,
+        to_status=InvoiceStatus.ISSUED,
+        data={
+            "number": note.number,
+            "credits": original.number,
+            "lines": [line.pk for line in chosen],
+            "total": str(note.total),
+            "reason": reason,
+        },
+    )
+    return note
+
+
+# --- Cost-responsibility transfers -------------------------------------------------------
+
+
+@transaction.atomic
+def cost_transfer_record(
+    *,
+    patient: Patient,
+    from_principal: Principal,
+    to_principal: Principal,
+    valid_from: datetime.date,
+    reason: str,
+    acting_user: ActingUser,
+) -> CostTransfer:
+    """From ``valid_from`` the patient's devices on loan with ``from_principal`` as cost
+    bearer are billed to ``to_principal``. Invoices already issued are not changed."""
+    _finance_check(acting_user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(
+            "reason_required", _("State the reason for the transfer."), field="reason"
+        )
+    if from_principal.pk == to_principal.pk:
+        raise InvalidInput(
+            "same_principal",
+            _("Choose another principal than the present cost bearer."),
+            field="to_principal",
+        )
+    if CostTransfer.objects.filter(
+        patient=patient, from_principal=from_principal, valid_from=valid_from
+    ).exists():
+        raise Conflict(
+            "transfer_exists",
+            _("This transfer is already recorded."),
+            field="valid_from",
+        )
+    transfer = CostTransfer.objects.create(
+        patient=patient,
+        from_principal=from_principal,
+        to_principal=to_principal,
+        valid_from=valid_from,
+        reason=reason,
+        created_by=actor_of(acting_user),
+    )
+    domain_event_record(
+        kind="cost_transfer_recorded",
+        obj=transfer,
+        acting_user=acting_user,
+        data={
+            "from": from_principal.code,
+            "to": to_principal.code,
+            "valid_from": valid_from.isoformat(),
+        },
+    )
+    return transfer
+
+
+# --- Account mapping --------------------------------------------------------------------
+
+
+@transaction.atomic
+def account_mapping_set(
+    *, key: str, account: str, name: str, acting_user: ActingUser
+) -> AccountMapping:
+    """Book ``key``'s amounts on ``account`` in the accounting export from now on."""
+    _finance_check(acting_user)
+    if key not in AccountKey.values:
+        raise InvalidInput("invalid_account_key", _("Unknown account use."), field="key")
+    if not (account.isdigit() and 4 <= len(account) <= 6):
+        raise InvalidInput("invalid_account", _("An account is 4 to 6 digits."), field="account")
+    mapping, _created = AccountMapping.objects.update_or_create(
+        key=key, defaults={"account": account, "name": name}
+    )
+    domain_event_record(
+        kind="account_mapping_set",
+        obj=mapping,
+        acting_user=acting_user,
+        data={"key": key, "account": account, "name": name},
+    )
+    return mapping
