@@ -26,6 +26,7 @@ demo: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(PY) manage.py load_reference_data
 	DEBUG=$${DEBUG:-true} $(PY) manage.py load_demo_data
 	DEBUG=$${DEBUG:-true} $(PY) manage.py load_demo_history
+	DEBUG=$${DEBUG:-true} $(PY) manage.py load_demo_money
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C stops)"
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver 127.0.0.1:8000
 

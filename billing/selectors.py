@@ -21,6 +21,7 @@ from registry.access import contact_principal_ids, finance_check, is_finance_off
 from registry.choices import ContactRole
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 
 def invoice_principal_ids(user: ActingUser) -> list[int] | None:
@@ -173,9 +174,10 @@ def rent_revenue_per_month(
         .order_by()
     )
     for row in rows:
-        sums[row["month"]][row["kind"]] = row["amount"] or ZERO
+        # SQLite sums decimals as floats: back to öre (exact for any realistic total).
+        sums[row["month"]][row["kind"]] = (row["amount"] or ZERO).quantize(CENT)
         if row["kind"] == LineKind.RENT:
-            sums[row["month"]]["surcharge"] = row["surcharge"] or ZERO
+            sums[row["month"]]["surcharge"] = (row["surcharge"] or ZERO).quantize(CENT)
     result = {}
     for m in months:
         s = sums.get(m, {})

@@ -79,7 +79,8 @@ def month_flows(start: datetime.date, end: datetime.date) -> list[MonthFlow]:
         if isinstance(month, datetime.datetime):
             month = month.date()
         flow = flows[month]
-        flow.costs[row["kind"]] = flow.costs.get(row["kind"], ZERO) + row["total"]
+        total = row["total"].quantize(CENT)  # SQLite sums decimals as floats
+        flow.costs[row["kind"]] = flow.costs.get(row["kind"], ZERO) + total
     return list(flows.values())
 
 

@@ -25,6 +25,7 @@ from registry.models import AgreementSignature, Principal
 from registry.selectors import COLLABORATION_AGREEMENT
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 # The contact roles that may see their principal's investment and send the request form.
 REQUEST_CONTACT_ROLES = (ContactRole.MAIN, ContactRole.FINANCE)
@@ -154,7 +155,8 @@ def _positions(
             .values("principal_id")
             .annotate(total=Sum("amount"), last=Max("paid_on"))
         ):
-            paid[row["principal_id"]] = (row["total"] or ZERO, row["last"])
+            # SQLite sums decimals as floats: back to öre.
+            paid[row["principal_id"]] = ((row["total"] or ZERO).quantize(CENT), row["last"])
     due_dates = _approved_due_dates(ids)
     pending = dict(
         InvestmentRequest.objects.filter(principal_id__in=ids, status=RequestStatus.SUBMITTED)
@@ -411,7 +413,8 @@ def investment_received_per_month(
         month_value = row["month"]
         if isinstance(month_value, datetime.datetime):
             month_value = month_value.date()
-        result[month_value] = result.get(month_value, ZERO) + (row["total"] or ZERO)
+        total = (row["total"] or ZERO).quantize(CENT)  # SQLite sums as floats
+        result[month_value] = result.get(month_value, ZERO) + total
     return result
 
 
@@ -422,5 +425,5 @@ def investment_total() -> Decimal:
     if run is not None:
         total = InvestmentInvoice.objects.filter(run=run).aggregate(total=Sum("amount"))["total"]
         if total is not None:
-            return Decimal(total)
+            return Decimal(total).quantize(CENT)
     return investment_expected_total()

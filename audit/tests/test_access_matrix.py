@@ -61,6 +61,12 @@ LOG_REVIEW = {role: (403, 403) for role in ROLES} | {
 # Aggregates without patient data: every role sees the page, no patient is on it.
 FOLLOWUP = {role: (HIDDEN, HIDDEN) for role in ROLES}
 IMPORT = CENTRE_ONLY | {"device_centre": (HIDDEN, HIDDEN), "administrator": (HIDDEN, HIDDEN)}
+# Money pages hold no patient: finance officers (and administrators) see them.
+FINANCE = {role: (403, 403) for role in ROLES} | {
+    "finance_officer": (HIDDEN, HIDDEN),
+    "administrator": (HIDDEN, HIDDEN),
+}
+ECONOMY = FINANCE | {"coordinator": (HIDDEN, HIDDEN)}
 LOG_EXTRACT = {role: (403, 403) for role in ROLES} | {
     "security_officer": (SEES, SEES),
     "administrator": (SEES, SEES),
@@ -98,6 +104,11 @@ PAGES = [
     ("ui follow-up csv", "/uppfoljning/ordering-units.csv?start=2023-01-01", FOLLOWUP, True),
     ("api follow-up", "/api/v1/followup/summary?from=2023-01-01", FOLLOWUP, False),
     ("ui history import", "/hmc/import/", IMPORT, False),
+    ("ui rent runs", "/fakturering/", FINANCE, False),
+    ("api invoices", "/api/v1/billing/invoices", FINANCE, False),
+    ("ui joint investment", "/investering/oversikt/", FINANCE, False),
+    ("ui joint economy", "/samverkansekonomi/", ECONOMY, False),
+    ("api joint economy", "/api/v1/economy/ledger", ECONOMY, False),
 ]
 
 

@@ -201,3 +201,30 @@ def test_api_ledger_forecast_and_errors(olof, anna):
         ).status_code
         == 403
     )
+
+
+def test_the_ledger_reads_investment_payments_and_issued_rent(olof, anna):
+    """Money in is read from the apps that own it: a payment of the joint investment in
+    2022, and the surcharge of an issued rent run in 2024 (half the rent at a 50 % rate)."""
+    from billing.actions import rent_run_create, rent_run_issue
+    from billing.models import SurchargeRate
+    from followup.tests.helpers import small_history
+    from investment.actions import investment_payment_record, investment_run_issue
+    from registry.models import Principal
+
+    investment_run_issue(acting_user=olof, issued_on=D(2022, 7, 1), today=D(2022, 7, 1))
+    skovde = Principal.objects.get(code="1496")
+    investment_payment_record(
+        acting_user=olof, principal=skovde, paid_on=D(2022, 12, 1), amount=Decimal("570160.00")
+    )
+    small_history(anna)  # BP monitors (45 SEK a month) delivered 6 March, 5 April, 16 May
+    SurchargeRate.objects.create(product=None, share=Decimal("0.5"), valid_from=D(2024, 1, 1))
+    run = rent_run_create(month=D(2024, 3, 1), acting_user=olof)
+    rent_run_issue(run=run, acting_user=olof, on=D(2024, 4, 2))
+
+    years = {y.year: y for y in selectors.ledger(2022, 2024)}
+    assert years[2022].investment == Decimal("570160.00")
+    # March: one monitor from the 6th = 26 of 31 days: 45 × 26 / 31 = 37.74 (half up).
+    assert years[2024].rent == Decimal("37.74")
+    assert years[2024].surcharge == Decimal("18.87")
+    assert years[2024].closing == Decimal("570178.87")
