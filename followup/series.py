@@ -367,16 +367,39 @@ def equality(f: FollowupFilter) -> Table:
 
 
 def rent_per_month(f: FollowupFilter) -> Table:
-    revenue = selectors.rent_per_month(f)
+    """The rent invoiced per month (issued rent runs net of credit notes, all principals)
+    beside the estimate from the loans, which follows the filter and covers months not
+    yet invoiced."""
+    from billing.selectors import rent_revenue_per_month
+
+    estimate = selectors.rent_per_month(f)
+    invoiced = rent_revenue_per_month(f.start, f.end) if not f.filters_orders else {}
+    rows: list[dict[str, Value]] = []
+    for month, amount in estimate.items():
+        billed = invoiced.get(month)
+        rows.append(
+            {
+                "month": _month(month),
+                "invoiced": billed.rent if billed is not None and billed.rent else None,
+                "surcharge": billed.surcharge if billed is not None and billed.rent else None,
+                "rent": amount,
+            }
+        )
     return Table(
         name="rent-per-month",
         title=_("Rent revenue per month (SEK)"),
-        columns=[Column("month", _("Month"), "month"), Column("rent", _("Rent (SEK)"), "money")],
-        rows=[{"month": _month(m), "rent": amount} for m, amount in revenue.items()],
-        charts=[Chart("bar", "month", ["rent"])],
+        columns=[
+            Column("month", _("Month"), "month"),
+            Column("invoiced", _("Invoiced rent (SEK)"), "money"),
+            Column("surcharge", _("Of which surcharge (SEK)"), "money"),
+            Column("rent", _("Estimated from the loans (SEK)"), "money"),
+        ],
+        rows=rows,
+        charts=[Chart("bar", "month", ["invoiced", "rent"])],
         note=_(
-            "Estimated from the loans: each rented device at its monthly rent, by the day, "
-            "until rent stops. The invoiced amounts replace this once rent runs are in place."
+            "Invoiced: the issued rent runs net of credit notes, for all principals (not "
+            "shown with a principal, unit or type filter). Estimated: each rented device in "
+            "the filter at its monthly rent, by the day, until rent stops."
         ),
     )
 

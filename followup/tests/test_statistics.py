@@ -242,3 +242,30 @@ def test_equality_counts_devices_where_patients_live(anna):
     assert rows["Kungälv"]["per_1000"] == pytest.approx(1000 / kungalv.population)
     assert rows["Kungälv"]["has_ordered"] is False  # the region ordered it
     assert rows[None]["devices"] == 0
+
+
+@pytest.mark.django_db
+def test_rent_series_shows_invoiced_rent_beside_the_estimate(anna):
+    from django.contrib.auth.models import User
+
+    from billing.actions import rent_run_create, rent_run_issue
+    from followup.series import rent_per_month as rent_series
+    from followup.tests.helpers import small_history
+
+    olof = User.objects.get(username="olof.ekonomi")
+    small_history(anna)
+    rent_run_issue(run=rent_run_create(month=D(2024, 3, 1), acting_user=olof), acting_user=olof)
+    rows = {
+        r["month"]: r for r in rent_series(period(start=D(2024, 3, 1), end=D(2024, 4, 30))).rows
+    }
+    # March: one monitor from the 6th, 26 of 31 days at 45 SEK: 37.74 invoiced and estimated.
+    assert str(rows["2024-03"]["invoiced"]) == "37.74"
+    assert str(rows["2024-03"]["rent"]) == "37.74"
+    assert rows["2024-04"]["invoiced"] is None  # April is not invoiced yet
+    # With a principal filter only the estimate is shown.
+    region = Principal.objects.get(code="14")
+    filtered = rent_series(
+        period(start=D(2024, 3, 1), end=D(2024, 3, 31), principal_ids=(region.pk,))
+    )
+    assert filtered.rows[0]["invoiced"] is None
+    assert str(filtered.rows[0]["rent"]) == "37.74"
