@@ -55,8 +55,19 @@ def check(page: Page, url: str) -> None:
         ),
         ("siv.logg", ["/logg/"]),
         ("alva.analys", ["/uppfoljning/", "/uppfoljning/rapport/"]),
+        (
+            "olof.ekonomi",
+            [
+                "/fakturering/",
+                "/fakturering/fakturor/",
+                "/fakturering/sie/",
+                "/investering/oversikt/",
+                "/samverkansekonomi/",
+                "/samverkansekonomi/prognos/",
+            ],
+        ),
     ],
-    ids=["prescriber", "device-centre", "security-officer", "analyst"],
+    ids=["prescriber", "device-centre", "security-officer", "analyst", "finance-officer"],
 )
 def test_screens_fit_a_tablet_and_label_every_field(
     tablet_page: Page, live_server: LiveServer, username: str, paths: list[str]
