@@ -110,7 +110,7 @@ def invoice_xlsx(invoice: Invoice) -> bytes:
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.append([_("Seller"), terms.SELLER_NAME, terms.SELLER_ORGANISATION_NUMBER])
     sheet.append([_("Buyer"), invoice.principal.name, invoice.principal.organisation_number])
-    sheet.append([_("Invoice date"), invoice.invoice_date, _("Due date"), invoice.due_date])
+    sheet.append([_("Invoice date"), invoice.invoice_date, _("Payment due date"), invoice.due_date])
     sheet.append([_("VAT"), str(terms.VAT_NOTE)])
     sheet.append([])
     sheet.append(_columns())

@@ -99,7 +99,7 @@ def run_invoices(run: InvoiceRun) -> QuerySet[Invoice]:
         Invoice.objects.filter(run=run)
         .select_related("principal")
         .annotate(line_count=Count("lines"))
-        .order_by("principal__kind", "principal__name")
+        .order_by("-principal__kind", "principal__name")  # the region first
     )
 
 

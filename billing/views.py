@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -137,7 +138,11 @@ def _invoice_page(
     context: dict[str, Any] = {**invoice_context(invoice), "finance": finance}
     if finance and not invoice.is_credit_note and invoice.status == "issued":
         open_lines = [
-            (line.pk, f"{line.device_serial} {line.get_kind_display()} {line.amount}")
+            (
+                line.pk,
+                f"{line.device_serial} {line.get_kind_display()} "
+                f"{number_format(line.amount, 2)} kr",
+            )
             for group in context["groups"]
             for line in group.lines
             if not hasattr(line, "credit_line")

@@ -54,4 +54,9 @@ class AssumptionsForm(forms.Form):
         label=_("Months of history to start from"), min_value=1, max_value=36
     )
     horizon_months = forms.IntegerField(label=_("Months to forecast"), min_value=1, max_value=120)
-    note = forms.CharField(label=_("Why these assumptions"), max_length=300, required=False)
+    note = forms.CharField(
+        label=_("Why these assumptions"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -185,13 +185,21 @@ def _trend(values: list[Decimal]) -> Decimal | None:
 
 
 def forecast(assumptions: ForecastAssumptions, as_of: datetime.date | None = None) -> Forecast:
-    """The actual months up to ``as_of`` (default: the last complete month), then
+    """The actual months up to ``as_of`` (default: the last complete month, or the last
+    month with any money if that is earlier), then
     ``horizon_months`` projected: the surcharge starts at the average of the last
     ``trend_months`` actual months and grows by ``surcharge_growth`` each month; costs are
     the assumed monthly costs. Self-sufficient from the first month whose surcharge
     covers that month's costs (actual or assumed)."""
     today = timezone.localdate()
-    last = _month(as_of) if as_of else _month(_month(today) - datetime.timedelta(days=1))
+    last_complete = _month(_month(today) - datetime.timedelta(days=1))
+    if as_of is not None:
+        last = _month(as_of)
+    else:
+        # The outcome ends where the money does: with no costs, payments or invoices in
+        # the latest months, the forecast starts from the last month that has any.
+        latest = sources.latest_money_day()
+        last = min(last_complete, _month(latest)) if latest else last_complete
     history = month_flows(
         datetime.date(FIRST_YEAR, 1, 1), _next_month(last) - datetime.timedelta(1)
     )

@@ -24,3 +24,20 @@ def rent_in(
         month: (revenue.rent, revenue.surcharge)
         for month, revenue in rent_revenue_per_month(start, end).items()
     }
+
+
+def latest_money_day() -> datetime.date | None:
+    """The latest day anything was booked, paid or billed: where the outcome ends."""
+    from django.db.models import Max
+
+    from billing.models import InvoiceLine
+    from economy.models import CostEntry
+    from investment.models import InvestmentPayment
+
+    days = [
+        CostEntry.objects.aggregate(day=Max("booked_on"))["day"],
+        InvestmentPayment.objects.aggregate(day=Max("paid_on"))["day"],
+        InvoiceLine.objects.filter(invoice__status="issued").aggregate(day=Max("month"))["day"],
+    ]
+    known = [d for d in days if d is not None]
+    return max(known) if known else None

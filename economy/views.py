@@ -42,8 +42,25 @@ def _form_error(form: Any, exc: InvalidInput) -> None:
 def ledger_view(request: HttpRequest) -> HttpResponse:
     economy_read_check(request.user)
     years = selectors.ledger()
-    chosen = int(request.GET.get("year", "0") or 0) or timezone.localdate().year
+    with_money = [y.year for y in years if y.investment or y.rent or y.costs]
+    try:
+        chosen = int(request.GET.get("year", "") or 0)
+    except ValueError:
+        chosen = 0
+    chosen = chosen or (with_money[-1] if with_money else timezone.localdate().year)
     year = next((y for y in years if y.year == chosen), years[-1])
+    lines: list[tuple[str, list[Decimal], bool]] = [
+        (_("Opening balance"), [y.opening for y in years], False),
+        (_("Joint investment in"), [y.investment for y in years], False),
+        (_("Rent invoiced"), [y.rent for y in years], False),
+        (_("Rent surcharge in"), [y.surcharge for y in years], False),
+        *[
+            (str(label), [y.costs.get(kind, Decimal("0.00")) for y in years], False)
+            for kind, label in CostKind.choices
+        ],
+        (_("Costs in all"), [y.costs_total for y in years], False),
+        (_("Closing balance"), [y.closing for y in years], True),
+    ]
     chart = charts.bar_chart(
         title=_("Closing balance per year (SEK)"),
         categories=[str(y.year) for y in years],
@@ -54,6 +71,7 @@ def ledger_view(request: HttpRequest) -> HttpResponse:
         "economy/ledger.html",
         {
             "years": years,
+            "lines": lines,
             "year": year,
             "chart": chart,
             "cost_kinds": CostKind.choices,

@@ -36,6 +36,7 @@ from investment.selectors import (
 )
 from registry.access import finance_check
 from registry.models import Principal
+from registry.selectors import principal_sort_key
 
 ORGANISATION_NUMBER_RE = re.compile(r"^(\d{6})-?(\d{4})$")
 
@@ -138,7 +139,7 @@ def investment_run_issue(
     day = issued_on or today or timezone.localdate()
     if investment_run_get() is not None:
         raise Conflict("run_already_issued", _("The joint investment has already been invoiced."))
-    principals = list(investment_signatories().select_for_update())
+    principals = sorted(investment_signatories().select_for_update(), key=principal_sort_key)
     stale = [p.name for p in principals if p.population_date != terms.POPULATION_DATE]
     if stale:
         raise Conflict(

@@ -22,7 +22,7 @@ from investment.models import InvestmentInvoice, InvestmentPayment, InvestmentRe
 from registry.access import contact_principal_ids, is_finance_officer
 from registry.choices import ContactRole
 from registry.models import AgreementSignature, Principal
-from registry.selectors import COLLABORATION_AGREEMENT
+from registry.selectors import COLLABORATION_AGREEMENT, principal_sort_key
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -44,8 +44,9 @@ def investment_signatories() -> QuerySet[Principal]:
     signatures = AgreementSignature.objects.filter(agreement__code=COLLABORATION_AGREEMENT).filter(
         Q(valid_until__isnull=True) | Q(valid_until__gt=terms.DUE_ON)
     )
+    # The region first; callers that list them sort by principal_sort_key (Swedish order).
     return Principal.objects.filter(pk__in=signatures.values("principal_id")).order_by(
-        "kind", "name"
+        "-kind", "name"
     )
 
 
@@ -248,7 +249,7 @@ def investment_overview(
     """Every signatory's position, the totals, and the all-principals comparison."""
     day = today or timezone.localdate()
     run = investment_run_get()
-    principals = list(investment_signatories())
+    principals = sorted(investment_signatories(), key=principal_sort_key)
     positions = _positions(principals, run, day)
     totals = Totals(
         principals=len(positions),

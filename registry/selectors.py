@@ -6,6 +6,7 @@ import datetime
 
 from django.db.models import QuerySet
 
+from registry.choices import PrincipalKind
 from registry.models import (
     Agreement,
     AgreementSignature,
@@ -85,3 +86,16 @@ def person_memberships_on(*, person: Person, on: datetime.date) -> QuerySet[Memb
         .filter(Membership.active_on_q(on))
         .order_by("unit__name")
     )
+
+
+# Swedish alphabetical order: å, ä, ö come after z (a byte-order sort puts ä before å).
+_SWEDISH = str.maketrans({"å": "z{", "ä": "z|", "ö": "z}", "é": "e", "ü": "y"})
+
+
+def swedish_sort_key(text: str) -> str:
+    return text.lower().translate(_SWEDISH)
+
+
+def principal_sort_key(principal: Principal) -> tuple[bool, str]:
+    """The region first, then the municipalities in Swedish alphabetical order."""
+    return (principal.kind != PrincipalKind.REGION, swedish_sort_key(principal.name))

@@ -228,3 +228,22 @@ def test_the_ledger_reads_investment_payments_and_issued_rent(olof, anna):
     assert years[2024].rent == Decimal("37.74")
     assert years[2024].surcharge == Decimal("18.87")
     assert years[2024].closing == Decimal("570178.87")
+
+
+def test_the_outcome_ends_with_the_last_month_that_has_money(olof):
+    """Without as_of the forecast starts after the last month with any cost, payment or
+    invoice (here May 2024), not after a long run of empty months up to today."""
+    book(olof, D(2024, 5, 10), "staff", "5000.00")
+    assumptions = actions.assumptions_set(
+        monthly_staff=Decimal("1"),
+        monthly_equipment_premises=Decimal("0"),
+        monthly_platform=Decimal("0"),
+        surcharge_growth=Decimal("0"),
+        trend_months=3,
+        horizon_months=2,
+        note="",
+        acting_user=olof,
+    )
+    result = selectors.forecast(assumptions)
+    assert result.as_of == D(2024, 5, 1)
+    assert [m.month for m in result.months if not m.actual] == [D(2024, 6, 1), D(2024, 7, 1)]
