@@ -40,3 +40,44 @@ def append_only_trigger_create(table: str) -> Any:
         )
 
     return migrations.RunPython(forwards, backwards)
+
+
+def frozen_rows_trigger_create(table: str, frozen_when: str) -> Any:
+    """A migration operation that, on PostgreSQL, makes ``table`` refuse UPDATE and DELETE
+    of the rows for which the SQL condition ``frozen_when`` (on ``OLD``) holds, e.g.
+    issued invoices, while drafts stay editable. On SQLite the model guard protects."""
+    from django.db import migrations
+
+    function = f"{table}_frozen"
+
+    def forwards(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute(
+            f"""
+            CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
+            BEGIN
+                IF {frozen_when} THEN
+                    RAISE EXCEPTION '% rows cannot be changed once issued', TG_TABLE_NAME;
+                END IF;
+                IF TG_OP = 'DELETE' THEN
+                    RETURN OLD;
+                END IF;
+                RETURN NEW;
+            END;
+            $$ LANGUAGE plpgsql;
+            CREATE TRIGGER {function}_trg BEFORE UPDATE OR DELETE ON {table}
+                FOR EACH ROW EXECUTE FUNCTION {function}();
+            """,
+            params=None,
+        )
+
+    def backwards(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute(
+            f"DROP TRIGGER IF EXISTS {function}_trg ON {table}; "
+            f"DROP FUNCTION IF EXISTS {function}();"
+        )
+
+    return migrations.RunPython(forwards, backwards)

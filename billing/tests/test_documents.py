@@ -239,3 +239,21 @@ def test_rent_revenue_per_month_issued_only_net_of_credits_with_surcharge(anna, 
     revenue = rent_revenue_per_month(D(2024, 3, 1), D(2024, 3, 31))
     assert list(revenue) == [D(2024, 3, 1)]
     assert revenue[D(2024, 3, 1)].rent == Decimal("39.19")
+
+
+@pytest.mark.skipif(
+    "postgresql" not in __import__("django.conf").conf.settings.DATABASES["default"]["ENGINE"],
+    reason="the database trigger exists on PostgreSQL only",
+)
+def test_the_database_refuses_raw_changes_to_issued_documents(march):
+    from django.db import DatabaseError, connection, transaction
+
+    invoice = Invoice.objects.get(run=march)
+    for sql in (
+        "UPDATE billing_invoice SET total = 1 WHERE id = %s",
+        "DELETE FROM billing_invoiceline WHERE invoice_id = %s",
+        "UPDATE billing_invoicerun SET status = 'draft' WHERE id = "
+        "(SELECT run_id FROM billing_invoice WHERE id = %s)",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [invoice.pk])
