@@ -10,7 +10,7 @@ export
 # Checks run with DEBUG off, as in production; they need some SECRET_KEY.
 test typecheck pytest: export SECRET_KEY := $(or $(SECRET_KEY),test-only-insecure-secret-key)
 
-.PHONY: demo test install lint typecheck pytest messages compile-messages clean
+.PHONY: demo test install lint typecheck pytest messages compile-messages clean bench
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,16 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	scripts/ensure-chromium
 	$(VENV)/bin/pytest
+
+## Benchmark (first slice, docs/performance.md): generate N devices into the PostgreSQL
+## database BENCH_DATABASE_URL (dropped and re-created first), then measure.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hjalpmedel_bench
+N ?= 10000
+bench: export SECRET_KEY := $(or $(SECRET_KEY),bench-only-insecure-secret-key)
+bench: $(STAMP)
+	$(PY) -c "import psycopg, sys; u = sys.argv[1]; name = u.rsplit('/', 1)[1]; c = psycopg.connect(u.rsplit('/', 1)[0] + '/postgres', autocommit=True); c.execute(f'DROP DATABASE IF EXISTS \"{name}\"'); c.execute(f'CREATE DATABASE \"{name}\"')" "$(BENCH_DATABASE_URL)"
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench generate --devices $(N)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench measure
 
 ## Update the Swedish catalogue after changing strings (needs GNU gettext), then compile it.
 messages: $(STAMP)

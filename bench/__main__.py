@@ -1,0 +1,47 @@
+"""``python -m bench generate --devices N [--seed S]`` and ``python -m bench measure``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    gen = sub.add_parser("generate", help="fill the current database with a data set")
+    gen.add_argument("--devices", type=int, required=True)
+    gen.add_argument("--seed", type=int, default=1)
+    sub.add_parser("measure", help="time the application against hand-written SQL")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench import generate, measure, results
+
+    call_command("migrate", verbosity=0)
+    if args.command == "generate":
+        try:
+            result = generate.generate(args.devices, seed=args.seed, echo=print)
+        except generate.GenerateError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(result.report())
+        return 0
+    started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    figures = measure.measure()
+    run = {"started_at": started_at, "environment": results.environment(), **figures}
+    json_path, md_path = results.write(run)
+    print(md_path.read_text())
+    print(f"written: {json_path} {md_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,316 @@
+"""Side-by-side measurements: what the application computes against one hand-written SQL
+query giving the same figures on the same tables. Each pair is first checked for
+equality (a benchmark of a wrong answer is worthless), then timed warm.
+
+- Follow-up summary for one year (``followup_summary``): limits ≤ 1 s warm and ≤ 2× the
+  hand-written SQL.
+- One month's billable lines (``billing.actions.month_lines``), total to the öre:
+  limit ≤ 2× the hand-written SQL aggregate.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django.db import connection
+
+from billing.actions import month_lines
+from billing.models import CostTransfer
+from billing.rent import next_month, prorated_rent
+from catalog.models import Product
+from devices.models import DeviceEvent
+from followup.selectors import FollowupFilter, followup_summary
+from followup.selectors.events import _day_start
+from logistics.models import Loan
+from orders.models import Order
+
+T = TypeVar("T")
+
+YEAR_START = datetime.date(2025, 1, 1)
+YEAR_END = datetime.date(2025, 12, 31)
+RENT_MONTH = datetime.date(2025, 12, 1)
+FOLLOWUP_WARM_LIMIT_S = 1.0
+RATIO_LIMIT = 2.0
+REPEATS = 3
+
+HEADLINE = (
+    "delivered_total",
+    "delivered_to_patients",
+    "at_patients",
+    "deliveries_counted",
+    "deliveries_late",
+    "delivery_days_median",
+    "delivery_days_mean",
+    "reconditionings",
+)
+
+
+class Mismatch(AssertionError):
+    """The application and the hand-written SQL disagree: a bug in one of them."""
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "event": DeviceEvent._meta.db_table,
+        "order": Order._meta.db_table,
+        "product": Product._meta.db_table,
+        "loan": Loan._meta.db_table,
+    }
+
+
+def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def _dt(day: datetime.date) -> Any:
+    return connection.ops.adapt_datetimefield_value(_day_start(day))
+
+
+def _d(day: datetime.date) -> Any:
+    return connection.ops.adapt_datefield_value(day)
+
+
+# --- Follow-up ------------------------------------------------------------------------
+
+
+def followup_orm(f: FollowupFilter) -> dict[str, Any]:
+    s = followup_summary(f)
+    return {k: getattr(s, k) for k in HEADLINE}
+
+
+def followup_sql(f: FollowupFilter) -> dict[str, Any]:
+    """The headline figures of ``followup_summary`` (no filters) in three queries."""
+    t = _tables()
+    start, end = _dt(f.start), _dt(f.end + datetime.timedelta(days=1))
+    at_end = _dt(f.at + datetime.timedelta(days=1))
+    counted = (
+        "o.delivery_method <> 'local_stock' AND p.contract_start IS NOT NULL"
+        " AND o.delivered_on >= p.contract_start AND o.delivery_working_days IS NOT NULL"
+    )
+    period = f"""
+        FROM {t["event"]} e
+        LEFT JOIN {t["order"]} o ON o.id = e.order_id
+        LEFT JOIN {t["product"]} p ON p.id = o.product_id
+        WHERE e.kind = 'delivered' AND e.occurred_at >= %s AND e.occurred_at < %s
+    """
+    (total, to_patients, n_counted, late, mean), *_ = _rows(
+        f"""
+        SELECT COUNT(*),
+               COALESCE(SUM(CASE WHEN o.kind = 'prescription' THEN 1 ELSE 0 END), 0),
+               COALESCE(SUM(CASE WHEN {counted} THEN 1 ELSE 0 END), 0),
+               COALESCE(SUM(CASE WHEN {counted} AND o.delivery_working_days
+                                 > p.agreed_delivery_days THEN 1 ELSE 0 END), 0),
+               AVG(CASE WHEN {counted} THEN o.delivery_working_days * 1.0 END)
+        {period}
+        """,
+        [start, end],
+    )
+    # The median: the middle one or two of the counted delivery times, in plain SQL so
+    # it runs on SQLite too (PostgreSQL's percentile_cont gives the same).
+    (median,), *_ = _rows(
+        f"""
+        SELECT AVG(days * 1.0) FROM (
+            SELECT o.delivery_working_days AS days,
+                   ROW_NUMBER() OVER (ORDER BY o.delivery_working_days) AS rn,
+                   COUNT(*) OVER () AS n
+            {period} AND {counted}
+        ) ranked WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
+        """,  # noqa: S608
+        [start, end],
+    )
+    (at_patients,), *_ = _rows(
+        f"""
+        SELECT COALESCE(SUM(CASE WHEN s.n - COALESCE(r.n, 0) > 0
+                                 THEN s.n - COALESCE(r.n, 0) ELSE 0 END), 0)
+        FROM (SELECT o.product_id, COUNT(*) AS n
+              FROM {t["event"]} e JOIN {t["order"]} o ON o.id = e.order_id
+              WHERE e.kind = 'delivered' AND o.kind = 'prescription' AND e.occurred_at < %s
+              GROUP BY o.product_id) s
+        LEFT JOIN (SELECT o.product_id, COUNT(*) AS n
+              FROM {t["event"]} e JOIN {t["loan"]} l ON l.id = e.loan_id
+              JOIN {t["order"]} o ON o.id = l.order_id
+              WHERE e.kind = 'received' AND o.kind = 'prescription' AND e.occurred_at < %s
+              GROUP BY o.product_id) r ON r.product_id = s.product_id
+        """,  # noqa: S608
+        [at_end, at_end],
+    )
+    (recond,), *_ = _rows(
+        f"SELECT COUNT(*) FROM {t['event']} e WHERE e.kind = 'reconditioned'"  # noqa: S608
+        " AND e.occurred_at >= %s AND e.occurred_at < %s",
+        [start, end],
+    )
+    return {
+        "delivered_total": int(total),
+        "delivered_to_patients": int(to_patients),
+        "at_patients": int(at_patients),
+        "deliveries_counted": int(n_counted),
+        "deliveries_late": int(late),
+        "delivery_days_median": None if median is None else float(median),
+        "delivery_days_mean": None if mean is None else float(mean),
+        "reconditionings": int(recond),
+    }
+
+
+def followup_compare(orm: dict[str, Any], sql: dict[str, Any]) -> None:
+    for key in HEADLINE:
+        a, b = orm[key], sql[key]
+        same = (a is None and b is None) or (
+            a is not None and b is not None and abs(float(a) - float(b)) < 1e-9
+        )
+        if not same:
+            raise Mismatch(f"follow-up {key}: followup_summary={a!r}, hand SQL={b!r}")
+
+
+# --- Rent -----------------------------------------------------------------------------
+
+
+def rent_orm(month: datetime.date) -> dict[str, Any]:
+    lines = month_lines(month)
+    return {"lines": len(lines), "total": sum((line.amount for line in lines), Decimal("0.00"))}
+
+
+def rent_sql(month: datetime.date) -> dict[str, Any]:
+    """The month's billable total: rent per loan for its days in the month, sales and
+    urgent fees delivered in it. The SQL groups the rented loans by (monthly rent, days);
+    every loan of a group has the same rounded line, so the few group rows are multiplied
+    out in Python with the same rounding as the application (exact to the öre on SQLite
+    too, whose ROUND works on floats). Cost transfers are not modelled: a transfer splits
+    a line and its rounding, so ``rent_check`` refuses a month that has any."""
+    t = _tables()
+    nxt = next_month(month)
+    if connection.vendor == "postgresql":
+        days = "LEAST(%s::date, COALESCE(l.rent_stops_on, l.ended_on, %s::date)) - GREATEST(l.started_on, %s::date)"  # noqa: E501
+    else:
+        days = (
+            "CAST(julianday(MIN(%s, COALESCE(l.rent_stops_on, l.ended_on, %s)))"
+            " - julianday(MAX(l.started_on, %s)) AS INTEGER)"
+        )
+    rented = _rows(
+        f"""
+        SELECT monthly, days, COUNT(*) FROM (
+            SELECT p.monthly_rent AS monthly, {days} AS days
+            FROM {t["loan"]} l
+            JOIN {t["order"]} o ON o.id = l.order_id
+            JOIN {t["product"]} p ON p.id = o.product_id
+            WHERE p.billing_type = 'rent' AND p.monthly_rent IS NOT NULL
+              AND l.started_on < %s
+              AND (l.rent_stops_on > %s
+                   OR (l.rent_stops_on IS NULL AND (l.ended_on IS NULL OR l.ended_on > %s)))
+        ) spans WHERE days > 0 GROUP BY monthly, days
+        """,  # noqa: S608
+        [_d(nxt), _d(nxt), _d(month), _d(nxt), _d(month), _d(month)],
+    )
+    (sold_n, sold, urgent_n, urgent), *_ = _rows(
+        f"""
+        SELECT COALESCE(SUM(CASE WHEN p.billing_type IN ('sale', 'sale_with_return')
+                                  AND p.price IS NOT NULL THEN 1 ELSE 0 END), 0),
+               COALESCE(SUM(CASE WHEN p.billing_type IN ('sale', 'sale_with_return')
+                                 THEN p.price END), 0),
+               COALESCE(SUM(CASE WHEN o.urgent_fee > 0 THEN 1 ELSE 0 END), 0),
+               COALESCE(SUM(CASE WHEN o.urgent_fee > 0 THEN o.urgent_fee END), 0)
+        FROM {t["loan"]} l
+        JOIN {t["order"]} o ON o.id = l.order_id
+        JOIN {t["product"]} p ON p.id = o.product_id
+        WHERE l.started_on >= %s AND l.started_on < %s
+        """,  # noqa: S608
+        [_d(month), _d(nxt)],
+    )
+    total = Decimal("0.00")
+    lines = 0
+    for monthly, n_days, n in rented:
+        total += prorated_rent(Decimal(str(monthly)), int(n_days), month) * int(n)
+        lines += int(n)
+    total += Decimal(str(sold)) + Decimal(str(urgent))
+    return {"lines": lines + int(sold_n) + int(urgent_n), "total": total.quantize(Decimal("0.01"))}
+
+
+def rent_compare(orm: dict[str, Any], sql: dict[str, Any]) -> None:
+    if orm["total"] != sql["total"] or orm["lines"] != sql["lines"]:
+        raise Mismatch(f"rent: month_lines={orm}, hand SQL={sql}")
+
+
+def rent_month_check(month: datetime.date) -> None:
+    if CostTransfer.objects.filter(valid_from__lt=next_month(month)).exists():
+        raise Mismatch("The hand-written rent SQL does not model cost transfers.")
+
+
+# --- Timing ---------------------------------------------------------------------------
+
+
+@dataclass
+class Timed:
+    median_s: float
+    runs_s: list[float]
+
+
+def timed(fn: Callable[[], T], repeats: int = REPEATS) -> tuple[T, Timed]:
+    """Run once to warm caches (discarded), then ``repeats`` times; the median counts."""
+    result = fn()
+    runs = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = fn()
+        runs.append(time.perf_counter() - started)
+    return result, Timed(statistics.median(runs), runs)
+
+
+def followup_filter() -> FollowupFilter:
+    return FollowupFilter(YEAR_START, YEAR_END, YEAR_END)
+
+
+def check_all() -> dict[str, Any]:
+    """The equality assertions alone (no timing): what the small test runs."""
+    f = followup_filter()
+    orm, sql = followup_orm(f), followup_sql(f)
+    followup_compare(orm, sql)
+    rent_month_check(RENT_MONTH)
+    r_orm, r_sql = rent_orm(RENT_MONTH), rent_sql(RENT_MONTH)
+    rent_compare(r_orm, r_sql)
+    return {"followup": orm, "rent": r_orm}
+
+
+def measure() -> dict[str, Any]:
+    f = followup_filter()
+    orm, t_orm = timed(lambda: followup_orm(f))
+    sql, t_sql = timed(lambda: followup_sql(f))
+    followup_compare(orm, sql)
+    rent_month_check(RENT_MONTH)
+    r_orm, tr_orm = timed(lambda: rent_orm(RENT_MONTH))
+    r_sql, tr_sql = timed(lambda: rent_sql(RENT_MONTH))
+    rent_compare(r_orm, r_sql)
+    f_ratio = t_orm.median_s / t_sql.median_s
+    r_ratio = tr_orm.median_s / tr_sql.median_s
+    return {
+        "followup_summary": {
+            "period": [f.start.isoformat(), f.end.isoformat()],
+            "figures": orm,
+            "app_s": t_orm.median_s,
+            "app_runs_s": t_orm.runs_s,
+            "sql_s": t_sql.median_s,
+            "sql_runs_s": t_sql.runs_s,
+            "ratio": f_ratio,
+            "limit_app_s": FOLLOWUP_WARM_LIMIT_S,
+            "limit_ratio": RATIO_LIMIT,
+            "meets_limits": t_orm.median_s <= FOLLOWUP_WARM_LIMIT_S and f_ratio <= RATIO_LIMIT,
+        },
+        "rent_month": {
+            "month": RENT_MONTH.isoformat(),
+            "lines": r_orm["lines"],
+            "total_sek": str(r_orm["total"]),
+            "app_s": tr_orm.median_s,
+            "app_runs_s": tr_orm.runs_s,
+            "sql_s": tr_sql.median_s,
+            "sql_runs_s": tr_sql.runs_s,
+            "ratio": r_ratio,
+            "limit_ratio": RATIO_LIMIT,
+            "meets_limits": r_ratio <= RATIO_LIMIT,
+        },
+    }
