@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,10 +51,53 @@ def _finance_check(acting_user: ActingUser) -> None:
 
 
 @dataclass
+class LoanRow:
+    """What billing needs of a loan, read as plain values (no model instances: a month
+    of a region's loans is hundreds of thousands of rows)."""
+
+    pk: int
+    patient_id: int | None
+    cost_bearer_id: int
+    started_on: datetime.date
+    rent_stops_on: datetime.date | None
+    ended_on: datetime.date | None
+    product_id: int
+    billing_type: str
+    monthly_rent: Decimal | None
+    price: Decimal | None
+    urgent_fee: Decimal
+    device_serial: str
+    unit_id: int
+    cost_centre: str
+
+
+LOAN_ROW_FIELDS = (
+    "pk",
+    "patient_id",
+    "cost_bearer_id",
+    "started_on",
+    "rent_stops_on",
+    "ended_on",
+    "order__product_id",
+    "order__product__billing_type",
+    "order__product__monthly_rent",
+    "order__product__price",
+    "order__urgent_fee",
+    "device__serial_number",
+    "unit_id",
+    "unit__cost_centre",
+)
+
+
+def _loan_rows(loans: QuerySet[Loan]) -> list[LoanRow]:
+    return [LoanRow(*values) for values in loans.values_list(*LOAN_ROW_FIELDS)]
+
+
+@dataclass
 class PlannedLine:
     principal_id: int
     kind: str
-    loan: Loan
+    loan: LoanRow
     period_start: datetime.date
     period_end: datetime.date  # the last day billed
     days: int | None
@@ -89,22 +132,17 @@ def month_lines(month: datetime.date) -> list[PlannedLine]:
     """Everything billable for ``month``, whether billed before or not: the rent of each
     rented device for its days on loan, sales and urgent fees delivered in the month."""
     nxt = rent.next_month(month)
-    related = ("order__product", "device", "unit")
-    rented = (
-        Loan.objects.select_related(*related)
-        .filter(order__product__billing_type=BillingType.RENT, started_on__lt=nxt)
-        .filter(
-            Q(rent_stops_on__gt=month)
-            | Q(rent_stops_on__isnull=True, ended_on__isnull=True)
-            | Q(rent_stops_on__isnull=True, ended_on__gt=month)
-        )
+    rented = Loan.objects.filter(
+        order__product__billing_type=BillingType.RENT, started_on__lt=nxt
+    ).filter(
+        Q(rent_stops_on__gt=month)
+        | Q(rent_stops_on__isnull=True, ended_on__isnull=True)
+        | Q(rent_stops_on__isnull=True, ended_on__gt=month)
     )
-    delivered = Loan.objects.select_related(*related).filter(
-        started_on__gte=month, started_on__lt=nxt
-    )
+    delivered = Loan.objects.filter(started_on__gte=month, started_on__lt=nxt)
     sold = delivered.filter(order__product__billing_type__in=list(SALE_KINDS))
     urgent = delivered.filter(order__urgent_fee__gt=0)
-    loans = {"rent": list(rented), "sold": list(sold), "urgent": list(urgent)}
+    loans = {"rent": _loan_rows(rented), "sold": _loan_rows(sold), "urgent": _loan_rows(urgent)}
     transfers = _transfers_by_patient(
         loan.patient_id for group in loans.values() for loan in group if loan.patient_id
     )
@@ -112,19 +150,19 @@ def month_lines(month: datetime.date) -> list[PlannedLine]:
     month_days = rent.days_in_month(month)
     lines: list[PlannedLine] = []
 
-    def bearer(loan: Loan, day: datetime.date) -> int:
+    def bearer(loan: LoanRow, day: datetime.date) -> int:
         return rent.bearer_on(
             loan.cost_bearer_id, loan.started_on, transfers.get(loan.patient_id or 0, []), day
         )
 
     for loan in loans["rent"]:
-        monthly = loan.order.product.monthly_rent
+        monthly = loan.monthly_rent
         span = rent.billed_span(
             loan.started_on, rent.rent_stop(loan.rent_stops_on, loan.ended_on), month
         )
         if monthly is None or span is None:
             continue
-        share = surcharge_share(month, loan.order.product_id, rates)
+        share = surcharge_share(month, loan.product_id, rates)
         for seg in rent.bearer_segments(
             loan.cost_bearer_id,
             loan.started_on,
@@ -147,13 +185,13 @@ def month_lines(month: datetime.date) -> list[PlannedLine]:
                 )
             )
     for loan in loans["sold"]:
-        price = loan.order.product.price
+        price = loan.price
         if price is None:
             continue
         lines.append(
             PlannedLine(
                 principal_id=bearer(loan, loan.started_on),
-                kind=SALE_KINDS[BillingType(loan.order.product.billing_type)],
+                kind=SALE_KINDS[BillingType(loan.billing_type)],
                 loan=loan,
                 period_start=loan.started_on,
                 period_end=loan.started_on,
@@ -173,8 +211,8 @@ def month_lines(month: datetime.date) -> list[PlannedLine]:
                 period_end=loan.started_on,
                 days=None,
                 month_days=None,
-                unit_price=loan.order.urgent_fee,
-                amount=money(loan.order.urgent_fee),
+                unit_price=loan.urgent_fee,
+                amount=money(loan.urgent_fee),
             )
         )
     return lines
@@ -246,11 +284,11 @@ def rent_run_create(*, month: datetime.date, acting_user: ActingUser) -> Invoice
             InvoiceLine(
                 invoice=invoice,
                 kind=p.kind,
-                loan=p.loan,
-                product=p.loan.order.product,
-                device_serial=p.loan.device.serial_number,
-                unit=p.loan.unit,
-                cost_centre=p.loan.unit.cost_centre,
+                loan_id=p.loan.pk,
+                product_id=p.loan.product_id,
+                device_serial=p.loan.device_serial,
+                unit_id=p.loan.unit_id,
+                cost_centre=p.loan.cost_centre,
                 month=month,
                 period_start=p.period_start,
                 period_end=p.period_end,
