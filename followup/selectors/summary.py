@@ -84,10 +84,14 @@ def _share(part: int, whole: int) -> float | None:
 
 def followup_summary(f: FollowupFilter) -> Summary:
     delivered = delivered_events(f)
-    delivered_by_product = per_product(delivered, "order__product_id")
-    to_patients_by_product = per_product(
-        delivered.filter(order__kind=OrderKind.PRESCRIPTION), "order__product_id"
-    )
+    # One pass over the period's deliveries for both counts.
+    delivered_by_product: Counter[int] = Counter()
+    to_patients_by_product: Counter[int] = Counter()
+    for row in delivered.values("order__product_id").annotate(
+        n=Count("id"), to_patients=Count("id", filter=Q(order__kind=OrderKind.PRESCRIPTION))
+    ):
+        delivered_by_product[row["order__product_id"]] = row["n"]
+        to_patients_by_product[row["order__product_id"]] = row["to_patients"]
     times = delivery_times(f)
     total_times: DeliveryTimes = times["total"]
     recond_by_product = per_product(reconditioning_events(f), "device__product_id")
