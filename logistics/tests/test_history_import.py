@@ -627,3 +627,15 @@ def test_the_command_reports_each_error_and_fails(tmp_path):
     assert counts() == before
     with pytest.raises(CommandError):
         call_command("import_history", "orders", str(tmp_path / "missing.csv"))
+
+
+def test_a_progress_bar_counts_the_steps_on_standard_error(tmp_path, capsys):
+    """The command shows it only on a terminal; asked for, it counts every step."""
+    result = history_import("orders", orders_file(tmp_path, [FIRST, SECOND]), progress=True)
+    bar = capsys.readouterr().err
+    assert result.events > 0
+    steps = bar.rsplit("|", 1)[-1].split()[0]  # e.g. "13/13" at the end
+    done, total = steps.split("/")
+    assert done == total and int(total) >= 10  # two orders' whole lives, every step
+    quiet = history_import("orders", orders_file(tmp_path, [FIRST, SECOND]), dry_run=True)
+    assert quiet.unchanged == 2 and capsys.readouterr().err == ""
