@@ -7,10 +7,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext_lazy as _
 
+from registry.selectors import REGION_ORGANISATION_NUMBER
+
 # The seller: the region runs the device centre (Hjälpmedelscentralen) on behalf of all
 # principals of the collaboration and invoices them.
 SELLER_NAME = "Västra Götalandsregionen, Hjälpmedelscentralen"
-SELLER_ORGANISATION_NUMBER = "232100-0131"
+SELLER_ORGANISATION_NUMBER = REGION_ORGANISATION_NUMBER
 SELLER_ADDRESS = "Box 1234, 405 44 Göteborg"
 # The code of the seller's own principal in the registry (for the SIE file's #FNAMN).
 SELLER_COMPANY_NAME = "Västra Götalandsregionen"

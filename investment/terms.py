@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext_lazy as _
 
+from registry.selectors import REGION_ORGANISATION_NUMBER
+
 # The run's code; also the prefix of its invoice numbers (GI-2022-0001).
 RUN_CODE = "2022"
 INVOICE_NUMBER_PREFIX = "GI"
@@ -30,7 +32,7 @@ LATEST_DUE_ON = datetime.date(2023, 3, 31)
 # joint economy. Its principal code in the registry and its organisation number.
 SELLER_PRINCIPAL_CODE = "14"
 SELLER_NAME = "Västra Götalandsregionen"
-SELLER_ORGANISATION_NUMBER = "232100-0131"
+SELLER_ORGANISATION_NUMBER = REGION_ORGANISATION_NUMBER
 
 # VAT handling: the investment is a contribution between public principals to a joint
 # economy, not a sale of goods or services, so it lies outside the scope of VAT

@@ -16,6 +16,11 @@ from registry.models import (
     Unit,
 )
 
+# Västra Götalandsregionen's organisation number, on every invoice it issues (rent and the
+# joint investment). Not in the seeds' principal list; to be verified against the
+# Swedish companies register before production.
+REGION_ORGANISATION_NUMBER = "232100-0131"
+
 # Codes of the agreements the eligibility rules refer to (see reference/agreements.json).
 COLLABORATION_AGREEMENT = "collaboration-digital-devices"
 AREA_SUPPLY_AGREEMENTS = {
