@@ -15,6 +15,10 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--devices", type=int, required=True)
     gen.add_argument("--seed", type=int, default=1)
     sub.add_parser("measure", help="time the application against hand-written SQL")
+    web = sub.add_parser("http", help="order placement and pages over HTTP beside pgbench")
+    web.add_argument("--workers", type=int, default=None, help="gunicorn workers (2 x cores + 1)")
+    web.add_argument("--duration", type=float, default=20.0, help="seconds measured per level")
+    web.add_argument("--warmup", type=float, default=3.0)
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -35,6 +39,21 @@ def main(argv: list[str] | None = None) -> int:
         print(result.report())
         return 0
     started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    if args.command == "http":
+        from bench import http
+
+        try:
+            figures = {
+                "http": http.run(workers=args.workers, duration=args.duration, warmup=args.warmup)
+            }
+        except http.LoadError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        run = {"started_at": started_at, "environment": results.environment(), **figures}
+        json_path, md_path = results.write(run)
+        print(md_path.read_text())
+        print(f"written: {json_path} {md_path}")
+        return 0
     figures = measure.measure()
     run = {"started_at": started_at, "environment": results.environment(), **figures}
     json_path, md_path = results.write(run)

@@ -52,43 +52,122 @@ def environment() -> dict[str, Any]:
     }
 
 
-def _markdown(result: dict[str, Any]) -> str:
+def _header(result: dict[str, Any]) -> list[str]:
     env = result["environment"]
+    return [
+        f"# Benchmark run {result['started_at']}",
+        "",
+        f"- Command: `{env['command']}`",
+        f"- Machine: {env['cores']} cores, {env['memory_gib']} GiB, {env['cpu']}",
+        f"- Database: {env['database']} ({env['database_name']})",
+        f"- Data: {env['devices']:,} devices, {env['events']:,} events",
+        "",
+    ]
+
+
+OK = {True: "meets", False: "**misses**"}
+
+
+def _sql_section(result: dict[str, Any]) -> list[str]:
     f = result["followup_summary"]
     r = result["rent_month"]
-    ok = {True: "meets", False: "**misses**"}
-    return "\n".join(
-        [
-            f"# Benchmark run {result['started_at']}",
-            "",
-            f"- Command: `{env['command']}`",
-            f"- Machine: {env['cores']} cores, {env['memory_gib']} GiB, {env['cpu']}",
-            f"- Database: {env['database']} ({env['database_name']})",
-            f"- Data: {env['devices']:,} devices, {env['events']:,} events",
-            "",
-            "| Figure | Application | Hand SQL | Ratio | Limit | Verdict |",
-            "|---|---|---|---|---|---|",
-            f"| Follow-up summary {f['period'][0]}–{f['period'][1]} (warm, median of 3) "
-            f"| {f['app_s']:.3f} s | {f['sql_s']:.3f} s | {f['ratio']:.2f}× "
-            f"| ≤ {f['limit_app_s']:.0f} s and ≤ {f['limit_ratio']:.0f}× "
-            f"| {ok[f['meets_limits']]} |",
-            f"| Rent lines of {r['month']} ({r['lines']:,} lines, {r['total_sek']} kr) "
-            f"| {r['app_s']:.3f} s | {r['sql_s']:.3f} s | {r['ratio']:.2f}× "
-            f"| ≤ {r['limit_ratio']:.0f}× | {ok[r['meets_limits']]} |",
-            "",
-            "Both pairs were checked equal before timing (follow-up headline figures; "
-            "rent total to the öre and line count).",
-            "",
-            "Follow-up figures: " + ", ".join(f"{k} = {v}" for k, v in f["figures"].items()),
-            "",
-        ]
-    )
+    return [
+        "| Figure | Application | Hand SQL | Ratio | Limit | Verdict |",
+        "|---|---|---|---|---|---|",
+        f"| Follow-up summary {f['period'][0]}–{f['period'][1]} (warm, median of 3) "
+        f"| {f['app_s']:.3f} s | {f['sql_s']:.3f} s | {f['ratio']:.2f}× "
+        f"| ≤ {f['limit_app_s']:.0f} s and ≤ {f['limit_ratio']:.0f}× "
+        f"| {OK[f['meets_limits']]} |",
+        f"| Rent lines of {r['month']} ({r['lines']:,} lines, {r['total_sek']} kr) "
+        f"| {r['app_s']:.3f} s | {r['sql_s']:.3f} s | {r['ratio']:.2f}× "
+        f"| ≤ {r['limit_ratio']:.0f}× | {OK[r['meets_limits']]} |",
+        "",
+        "Both pairs were checked equal before timing (follow-up headline figures; "
+        "rent total to the öre and line count).",
+        "",
+        "Follow-up figures: " + ", ".join(f"{k} = {v}" for k, v in f["figures"].items()),
+        "",
+    ]
+
+
+def _ms(p: dict[str, Any], key: str) -> str:
+    return f"{p[key]:.1f}" if key in p else "–"
+
+
+def _http_section(result: dict[str, Any]) -> list[str]:
+    h = result["http"]
+    lines = [
+        f"Server: {h['server']}; {h['duration_s']:.0f} s measured per level after "
+        f"{h['warmup_s']:.0f} s of warm-up. pgbench: TPC-B, scale {h['pgbench_scale']}, "
+        "same server, same client count, same duration.",
+        "",
+        "## Order placement (prescribe → accept → allocate → dispatch → deliver, 5 POSTs)",
+        "",
+        "| Clients | Orders/s | Requests/s | pgbench TPS | Orders/s ÷ TPS | Request p50 / p95 / "
+        "p99 ms | Whole order p50 / p95 ms | Errors |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for o in h["orders"]:
+        q, w = o["request"], o["order"]
+        lines.append(
+            f"| {o['clients']} | {o['orders_per_s']:.1f} | {o['requests_per_s']:.1f} "
+            f"| {o['pgbench_tps']:.0f} | {o['share_of_pgbench'] * 100:.1f} % "
+            f"| {_ms(q, 'p50_ms')} / {_ms(q, 'p95_ms')} / {_ms(q, 'p99_ms')} "
+            f"| {_ms(w, 'p50_ms')} / {_ms(w, 'p95_ms')} | {sum(o['errors'].values())} |"
+        )
+    lines += ["", "Per step (p50 / p95 ms):", ""]
+    lines.append("| Clients | " + " | ".join(h["orders"][0]["steps"]) + " |")
+    lines.append("|---|" + "---|" * len(h["orders"][0]["steps"]))
+    for o in h["orders"]:
+        cells = [f"{_ms(s, 'p50_ms')} / {_ms(s, 'p95_ms')}" for s in o["steps"].values()]
+        lines.append(f"| {o['clients']} | " + " | ".join(cells) + " |")
+    p = h["pages"]
+    lines += [
+        "",
+        f"## Interactive pages and API lists, {p['users']} concurrent users",
+        "",
+        f"{p['requests_per_s']:.1f} requests/s, {sum(p['errors'].values())} errors.",
+        "",
+        "| Page | Requests | p50 ms | p95 ms | p99 ms |",
+        "|---|---|---|---|---|",
+    ]
+    for name, s in [("all", p["all"]), *p["per_page"].items()]:
+        lines.append(
+            f"| {name} | {s['count']} | {_ms(s, 'p50_ms')} | {_ms(s, 'p95_ms')} "
+            f"| {_ms(s, 'p99_ms')} |"
+        )
+    single = h["pages_single_user"]
+    lines += [
+        "",
+        f"One user alone (cost per page without queueing): mean {_ms(single, 'mean_ms')} ms, "
+        f"p50 {_ms(single, 'p50_ms')} ms, p95 {_ms(single, 'p95_ms')} ms.",
+        "",
+        "Verdicts: " + ", ".join(f"{k}: {OK[v]}" for k, v in h["verdicts"].items()),
+        "",
+    ]
+    if any(o["error_samples"] for o in h["orders"]) or p["error_samples"]:
+        lines += ["Error samples:", ""]
+        for o in h["orders"]:
+            lines += [f"- {e}" for e in o["error_samples"]]
+        lines += [f"- {e}" for e in p["error_samples"]]
+        lines.append("")
+    return lines
+
+
+def _markdown(result: dict[str, Any]) -> str:
+    lines = _header(result)
+    if "followup_summary" in result:
+        lines += _sql_section(result)
+    if "http" in result:
+        lines += _http_section(result)
+    return "\n".join(lines)
 
 
 def write(result: dict[str, Any]) -> tuple[Path, Path]:
     RESULTS_DIR.mkdir(exist_ok=True)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-    base = RESULTS_DIR / f"{stamp}-{result['environment']['devices']}-devices"
+    kind = "-http" if "http" in result else ""
+    base = RESULTS_DIR / f"{stamp}-{result['environment']['devices']}-devices{kind}"
     json_path = base.with_suffix(".json")
     md_path = base.with_suffix(".md")
     json_path.write_text(json.dumps(result, indent=2, default=str) + "\n")
