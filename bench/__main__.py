@@ -14,6 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     gen = sub.add_parser("generate", help="fill the current database with a data set")
     gen.add_argument("--devices", type=int, required=True)
     gen.add_argument("--seed", type=int, default=1)
+    gen.add_argument("--principals", type=int, default=300, help="principals in all")
     sub.add_parser("measure", help="time the application against hand-written SQL")
     web = sub.add_parser("http", help="order placement and pages over HTTP beside pgbench")
     web.add_argument("--workers", type=int, default=None, help="gunicorn workers (2 x cores + 1)")
@@ -32,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     call_command("migrate", verbosity=0)
     if args.command == "generate":
         try:
-            result = generate.generate(args.devices, seed=args.seed, echo=print)
+            result = generate.generate(
+                args.devices, seed=args.seed, echo=print, principals=args.principals
+            )
         except generate.GenerateError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

@@ -9,7 +9,8 @@ are those of its last event, an order's status is that of its last step, a loan 
 from delivery and ends when the device is received back. The UPDATE/DELETE triggers of
 the append-only tables do not apply: this is INSERT only.
 
-Shape (per N devices): N/200 units over the reference principals (the region's share
+Shape (per N devices): 300 principals (the 50 of the reference data and synthetic
+municipalities, each a party to the same agreements), N/200 units (the region's share
 hospital wards and primary care centres, each municipality's share home health care and
 nursing homes, in proportion to its population), 2 prescribers per unit with a
 membership each, 0.35 N patients, and for each device a registration followed by loan
@@ -45,7 +46,7 @@ from logistics.models import Loan
 from orders.choices import DeliveryMethod, OrderKind, OrderStatus
 from orders.models import Order, Patient
 from registry.choices import MembershipRole, PrincipalKind, Profession, UnitType
-from registry.models import Membership, Person, Principal, Unit
+from registry.models import AgreementSignature, Membership, Person, Principal, Unit
 
 START = datetime.date(2023, 1, 1)
 END = datetime.date(2025, 12, 31)  # the last day of history; fixed so runs compare
@@ -54,6 +55,7 @@ CHUNK_DEVICES = 20_000
 UNIT_NAME_PREFIX = "Bench "  # marks generated units; a second run refuses to start
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 REGION_UNIT_SHARE = 0.4
+PRINCIPALS = 300  # the region, its 49 municipalities and synthetic ones (issue 7)
 
 
 class GenerateError(Exception):
@@ -199,6 +201,40 @@ class _Context:
 def _reference_data_ensure() -> None:
     if not Principal.objects.exists() or not Product.objects.exists():
         call_command("load_reference_data", verbosity=0)
+
+
+def _principals_extend(rng: random.Random, total: int) -> int:
+    """Synthetic municipalities until there are ``total`` principals (the issue's 300; all
+    of Sweden has 311), each a party to the same agreements, from the same dates, as the
+    first reference municipality. Codes 9000 and up are no real municipality's."""
+    have = Principal.objects.count()
+    template = Principal.objects.filter(kind=PrincipalKind.MUNICIPALITY).order_by("pk").first()
+    if have >= total or template is None:
+        return 0
+    signatures = list(AgreementSignature.objects.filter(principal=template))
+    new = Principal.objects.bulk_create(
+        Principal(
+            code=f"{9000 + i}",
+            name=f"{UNIT_NAME_PREFIX}kommun {9000 + i}",
+            kind=PrincipalKind.MUNICIPALITY,
+            population=rng.randint(2_500, 100_000),
+            population_date=template.population_date,
+        )
+        for i in range(total - have)
+    )
+    AgreementSignature.objects.bulk_create(
+        AgreementSignature(
+            agreement_id=s.agreement_id,
+            principal=p,
+            signed_on=s.signed_on,
+            valid_from=s.valid_from,
+            valid_until=s.valid_until,
+            note="bench",
+        )
+        for p in new
+        for s in signatures
+    )
+    return len(new)
 
 
 def _registry_generate(
@@ -689,10 +725,16 @@ def _tables() -> dict[str, Table]:
     }
 
 
-def generate(devices: int, seed: int = 1, echo: Callable[[str], None] | None = None) -> Result:
+def generate(
+    devices: int,
+    seed: int = 1,
+    echo: Callable[[str], None] | None = None,
+    principals: int = PRINCIPALS,
+) -> Result:
     """Add ``devices`` devices and their history (and the registry around them) to the
-    current database. Refuses SQLite above 20 000 devices and a database that already
-    holds a generated data set."""
+    current database, with synthetic municipalities up to ``principals`` principals.
+    Refuses SQLite above 20 000 devices and a database that already holds a generated
+    data set."""
     say = echo or (lambda _msg: None)
     if connection.vendor == "sqlite" and devices > SQLITE_MAX_DEVICES:
         raise GenerateError(
@@ -708,7 +750,7 @@ def generate(devices: int, seed: int = 1, echo: Callable[[str], None] | None = N
             "This database already holds a generated data set; use a fresh database "
             "(drop and create it, then migrate)."
         )
-    rng = random.Random(seed)  # noqa: S311 (reproducible data, not secrets)
+    rng = random.Random(seed)
     tables = _tables()
     products = list(
         Product.objects.filter(guidance_versions__isnull=False)
@@ -724,6 +766,8 @@ def generate(devices: int, seed: int = 1, echo: Callable[[str], None] | None = N
     guidance = {
         g.product_id: g.pk for g in GuidanceVersion.objects.order_by("product_id", "valid_from")
     }
+    with transaction.atomic():
+        added = _principals_extend(rng, principals)
     municipality_ids = list(
         Principal.objects.filter(kind=PrincipalKind.MUNICIPALITY).values_list("pk", flat=True)
     )
@@ -740,7 +784,10 @@ def generate(devices: int, seed: int = 1, echo: Callable[[str], None] | None = N
         )
         for key in ("units", "people", "members", "patients"):
             _flush(tables[key])
-    say(f"registry: {len(units)} units, {len(home)} patients")
+    say(
+        f"registry: {Principal.objects.count()} principals ({added} synthetic), "
+        f"{len(units)} units, {len(home)} patients"
+    )
     ctx = _Context(
         rng=rng,
         units=units,

@@ -31,6 +31,29 @@ def person_for(user: User) -> Person | None:
     return cached
 
 
+def _memberships_on(user: User, day: datetime.date) -> list[tuple[int, str]]:
+    """(unit id, role) of the user's memberships active on ``day``. Read once per request
+    and day: the request's user object carries the answer, as it carries the person
+    (several access checks of one request ask the same question)."""
+    person = person_for(user)
+    if person is None:
+        return []
+    cache: dict[datetime.date, list[tuple[int, str]]] | None = getattr(
+        user, "_memberships_cache", None
+    )
+    if cache is None or cache.get(datetime.date.min) != [(person.pk, "")]:
+        # Keyed to the person too: a user linked to another person starts afresh.
+        cache = {datetime.date.min: [(person.pk, "")]}
+        setattr(user, "_memberships_cache", cache)  # noqa: B010 - per-request cache
+    if day not in cache:
+        cache[day] = list(
+            Membership.objects.filter(person=person)
+            .filter(Membership.active_on_q(day))
+            .values_list("unit_id", "role")
+        )
+    return cache[day]
+
+
 class Role(StrEnum):
     """The roles of the access rules. A user can hold several (a nurse who manages her
     unit is prescriber and unit manager). Derived from the person's profession, their
@@ -81,11 +104,7 @@ def roles_of(user: User) -> frozenset[Role]:
     if person is not None:
         if person.profession in PROFESSION_ROLES:
             roles.add(PROFESSION_ROLES[Profession(person.profession)])
-        membership_roles = list(
-            Membership.objects.filter(person=person)
-            .filter(Membership.active_on_q(timezone.localdate()))
-            .values_list("role", flat=True)
-        )
+        membership_roles = [role for _unit, role in _memberships_on(user, timezone.localdate())]
         if person.profession in PRESCRIBING_PROFESSIONS and membership_roles:
             roles.add(Role.PRESCRIBER)
         if MembershipRole.MANAGER in membership_roles:
@@ -122,11 +141,7 @@ def managed_unit_ids(user: User, on: datetime.date | None = None) -> list[int]:
     if person is None:
         return []
     day = on or timezone.localdate()
-    return list(
-        Membership.objects.filter(person=person, role=MembershipRole.MANAGER)
-        .filter(Membership.active_on_q(day))
-        .values_list("unit_id", flat=True)
-    )
+    return [unit for unit, role in _memberships_on(user, day) if role == MembershipRole.MANAGER]
 
 
 def is_device_centre(user: User) -> bool:
@@ -143,11 +158,7 @@ def unit_ids_of(user: User, on: datetime.date | None = None) -> list[int]:
     if person is None:
         return []
     day = on or timezone.localdate()
-    return list(
-        Membership.objects.filter(person=person)
-        .filter(Membership.active_on_q(day))
-        .values_list("unit_id", flat=True)
-    )
+    return [unit for unit, _role in _memberships_on(user, day)]
 
 
 def acting_unit_check(user: User, unit: Unit, on: datetime.date | None = None) -> Person:
