@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.test import Client
 
 from bootstrap.demo_data import demo_data_load
@@ -39,6 +40,15 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
         catalog_reference_load()
         demo_data_load()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _cache_cleared() -> Iterator[None]:
+    """Each test starts with an empty cache: cached follow-up figures are keyed by a
+    fingerprint of the data, and a rolled-back test can leave the same ids behind."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def _user(username: str) -> User:

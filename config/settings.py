@@ -181,6 +181,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # 500.00 is a placeholder until it is entered.
 URGENT_DELIVERY_FEE = env.get_decimal("URGENT_DELIVERY_FEE", "500.00")
 
+# How long computed follow-up figures are kept (followup/cache.py): a changed fingerprint
+# of the data is a new key anyway, so this only bounds the memory of stale entries.
+FOLLOWUP_CACHE_SECONDS = env.get_int("FOLLOWUP_CACHE_SECONDS", 60 * 60, minimum=0)
+
 LOG_LEVEL = env.get_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})
 LOGGING = {
     "version": 1,

@@ -7,9 +7,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from followup import cache as followup_cache
 from followup import series
 from followup.filters import followup_filter_parse
-from followup.selectors import FollowupFilter, Summary, followup_summary
+from followup.selectors import FollowupFilter, Summary
 
 router = Router(tags=["follow-up"])
 
@@ -105,7 +106,8 @@ class SeriesOut(Schema):
 @router.get("/followup/summary", response=SummaryOut)
 def followup_summary_get(request: HttpRequest, filters: Query[FollowupQuery]) -> Summary:
     """Every key figure of the follow-up for the period, overall and per product."""
-    return followup_summary(filters.to_filter())
+    f = filters.to_filter()
+    return followup_cache.summary(f, followup_cache.data_fingerprint())
 
 
 def _series_out(table: series.Table, f: FollowupFilter) -> dict[str, Any]:
@@ -125,7 +127,8 @@ def _series_endpoint(name: str) -> None:
 
     def endpoint(request: HttpRequest, filters: Query[FollowupQuery]) -> dict[str, Any]:
         f = filters.to_filter()
-        return _series_out(build(f), f)
+        table = followup_cache.series_table(name, f, followup_cache.data_fingerprint())
+        return _series_out(table, f)
 
     endpoint.__name__ = "followup_series_" + name.replace("-", "_")
     endpoint.__doc__ = (build.__doc__ or "") + f" The table behind the chart “{name}”."

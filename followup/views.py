@@ -13,10 +13,11 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
+from followup import cache as followup_cache
 from followup import charts, series
 from followup.exports import table_csv, table_xlsx
 from followup.forms import FollowupFilterForm
-from followup.selectors import FollowupFilter, followup_summary, ordering_overview
+from followup.selectors import FollowupFilter, ordering_overview
 from followup.series import Chart, Table
 
 
@@ -48,10 +49,12 @@ def _filter_from(request: HttpRequest) -> tuple[FollowupFilterForm, FollowupFilt
     return form, form.followup_filter()
 
 
-def _sections(f: FollowupFilter, names: list[str] | None = None) -> list[dict[str, Any]]:
+def _sections(
+    f: FollowupFilter, fingerprint: str, names: list[str] | None = None
+) -> list[dict[str, Any]]:
     sections = []
     for name in names or list(series.SERIES):
-        table = series.SERIES[name](f)
+        table = followup_cache.series_table(name, f, fingerprint)
         sections.append(
             {"table": table, "charts": [chart_svg(table, chart) for chart in table.charts]}
         )
@@ -63,8 +66,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form, f = _filter_from(request)
     context: dict[str, Any] = {"form": form, "filter": f}
     if f is not None:
-        context["summary"] = followup_summary(f)
-        context["sections"] = _sections(f)
+        fingerprint = followup_cache.data_fingerprint()
+        context["summary"] = followup_cache.summary(f, fingerprint)
+        context["sections"] = _sections(f, fingerprint)
         context["query"] = request.GET.urlencode()
     return render(request, "followup/dashboard.html", context, status=200 if f else 400)
 
@@ -76,7 +80,7 @@ def series_download(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
     form, f = _filter_from(request)
     if f is None:
         return render(request, "followup/dashboard.html", {"form": form}, status=400)
-    table = series.SERIES[name](f)
+    table = followup_cache.series_table(name, f, followup_cache.data_fingerprint())
     filename = f"{name}_{f.start.isoformat()}_{f.end.isoformat()}"
     if fmt == "csv":
         response = HttpResponse(table_csv(table), content_type="text/csv; charset=utf-8")
@@ -90,8 +94,9 @@ def series_download(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
 
 
 def _report_context(request: HttpRequest, f: FollowupFilter) -> dict[str, Any]:
-    summary = followup_summary(f)
-    sections = {s["table"].name.replace("-", "_"): s for s in _sections(f)}
+    fingerprint = followup_cache.data_fingerprint()
+    summary = followup_cache.summary(f, fingerprint)
+    sections = {s["table"].name.replace("-", "_"): s for s in _sections(f, fingerprint)}
     delivered = {p.product_id for p in summary.per_product if p.delivered_total}
     return {
         "filter": f,

@@ -114,9 +114,10 @@ def followup_summary(f: FollowupFilter) -> Summary:
             occurred_at__lt=_day_start(f.end + datetime.timedelta(days=1)),
         )
         .filter(_order_q(f))
-        .values("device_id")
-        .distinct()
-        .count()
+        # COUNT(DISTINCT …), not SELECT DISTINCT … in a subquery: at a million devices
+        # PostgreSQL's parallel hash aggregate of the latter spilled for minutes where
+        # this takes seconds (docs/performance.md).
+        .aggregate(n=Count("device_id", distinct=True))["n"]
     )
 
     product_ids = (
