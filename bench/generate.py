@@ -816,5 +816,5 @@ def generate(
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for t in tables.values():
-                cursor.execute(f"ANALYZE {t.name}")
+                cursor.execute(f"VACUUM ANALYZE {t.name}")
     return Result(devices, time.perf_counter() - started, list(tables.values()))

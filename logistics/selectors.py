@@ -82,6 +82,7 @@ def order_queue(
     product: str = "",
     route: str = "",
     unit: int | None = None,
+    unit_name: str = "",
 ) -> QuerySet[Order]:
     """The device centre's work queue: open orders, the one due first on top. Each order
     carries ``training_done``: whether its unit is trained on its product (a
@@ -100,7 +101,9 @@ def order_queue(
         qs = qs.filter(unit__tour_route__code=route)
     if unit is not None:
         qs = qs.filter(unit_id=unit)
-    # Served by order_queue_idx (status, due_date).
+    if unit_name:
+        qs = qs.filter(unit__name__icontains=unit_name)
+    # Served by order_open_queue_idx (due_date, ordered_on, id) WHERE open.
     return qs.order_by("due_date", "ordered_on", "pk")
 
 

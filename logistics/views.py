@@ -51,6 +51,9 @@ from registry.models import TourRoute, Unit
 M = TypeVar("M", bound=Model)
 
 QUEUE_PAGE_SIZE = 100
+# Up to this many units with open orders the unit filter is a list to choose from; above
+# it (a national device centre has thousands) it is a search on the unit's name.
+UNIT_CHOICES_LIMIT = 200
 LIST_PAGE_SIZE = 50
 
 
@@ -111,11 +114,19 @@ def work_queue(request: HttpRequest) -> HttpResponse:
     product = request.GET.get("product", "").strip()[:32]
     route = request.GET.get("route", "").strip()[:16]
     unit = _int_param(request.GET.get("unit"))
+    unit_name = request.GET.get("unit_name", "").strip()[:100]
     # The counts follow every filter but the status, so each count is a filter to choose.
-    unfiltered = selectors.order_queue(user=request.user, product=product, route=route, unit=unit)
+    unfiltered = selectors.order_queue(
+        user=request.user, product=product, route=route, unit=unit, unit_name=unit_name
+    )
     counts = selectors.order_status_counts(unfiltered)
     orders = unfiltered.filter(status=status) if status else unfiltered
     page = _page(request, orders, QUEUE_PAGE_SIZE)
+    open_units = Unit.objects.filter(
+        pk__in=Order.objects.filter(status__in=OPEN_ORDER_STATUSES).values("unit_id")
+    )
+    unit_search = bool(unit_name) or open_units.count() > UNIT_CHOICES_LIMIT
+    units = [] if unit_search else open_units.select_related("principal").order_by("name")
     today = timezone.localdate()
     rows = []
     for order in page:
@@ -140,10 +151,9 @@ def work_queue(request: HttpRequest) -> HttpResponse:
         "statuses": [(s, OrderStatus(s).label) for s in OPEN_ORDER_STATUSES],
         "products": Product.objects.order_by("name"),
         "routes": TourRoute.objects.order_by("code"),
-        "units": Unit.objects.filter(orders__status__in=OPEN_ORDER_STATUSES)
-        .select_related("principal")
-        .distinct()
-        .order_by("name"),
+        "units": units,
+        "unit_search": unit_search,
+        "unit_name": unit_name,
         "today": today,
     }
     # htmx asks for the counts and the table only when a filter changes.

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import GuidanceVersion, Product
-from orders.choices import DeliveryMethod, OrderKind, OrderStatus
+from orders.choices import OPEN_ORDER_STATUSES, DeliveryMethod, OrderKind, OrderStatus
 from registry.models import Person, Principal, Unit
 
 
@@ -162,8 +162,13 @@ class Order(models.Model):
             ),
         ]
         indexes = [
-            # The device centre's work queue: open orders by due date.
-            models.Index(fields=["status", "due_date"], name="order_queue_idx"),
+            # The device centre's work queue: open orders by due date. Partial, so it holds
+            # the few thousand open orders, not the millions delivered (docs/performance.md).
+            models.Index(
+                fields=["due_date", "ordered_on", "id"],
+                condition=Q(status__in=OPEN_ORDER_STATUSES),
+                name="order_open_queue_idx",
+            ),
             # "My unit's orders", newest first.
             models.Index(fields=["unit", "-ordered_on"], name="order_unit_idx"),
             # Follow-up and rent filters by principal and period.

@@ -183,6 +183,27 @@ def test_work_queue_counts_and_filters(anna, lars, lars_client, bp_stock):
     assert f'id="order-{first.pk}"' in partial
 
 
+def test_work_queue_unit_filter_is_a_list_or_a_name_search(anna, sara, lars_client, monkeypatch):
+    from logistics import views
+
+    mine = submit(anna, n=1)
+    theirs = submit(sara, DISPENSER, n=2)
+    unit = unit_of(anna)
+
+    page = html(lars_client.get(url("work_queue")))
+    assert f'<option value="{unit.pk}"' in page  # two units: a list
+    assert 'name="unit_name"' not in page
+
+    # A national device centre has thousands of units with open orders: a name search.
+    monkeypatch.setattr(views, "UNIT_CHOICES_LIMIT", 1)
+    page = html(lars_client.get(url("work_queue")))
+    assert 'name="unit_name"' in page
+    assert f'<option value="{unit.pk}"' not in page
+    found = html(lars_client.get(url("work_queue"), {"unit_name": unit.name[2:9].lower()}))
+    assert f'id="order-{mine.pk}"' in found
+    assert f'id="order-{theirs.pk}"' not in found
+
+
 def test_work_queue_logs_one_access_per_patient_row(anna, lars, lars_client):
     orders = [submit(anna, n=n) for n in (1, 2, 3)]
     lars_client.get(url("work_queue"))
