@@ -17,8 +17,11 @@ from enum import StrEnum
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from core.imports import ImportRowError
 from devices.models import DeviceEvent
+from logistics.history_import.bulk import orders_bulk_import
 from logistics.history_import.orders import ORDER_OPTIONAL, ORDER_REQUIRED, _orders_plan
 from logistics.history_import.reading import (
     MAX_ERRORS,
@@ -85,13 +88,22 @@ FORMATS = {
 
 
 def history_import(
-    kind: str, path: Path, *, dry_run: bool = False, progress: bool = False
+    kind: str,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    progress: bool = False,
+    bulk: bool = False,
 ) -> HistoryImportResult:
     """Import one file of ``kind`` (orders, maintenance or support), all or nothing.
 
     Raises HistoryImportError with every row error found (up to MAX_ERRORS) and imports
     nothing if any row is wrong or any action refuses a step. ``dry_run`` runs every
-    step and rolls back; ``progress`` shows a progress bar on standard error."""
+    step and rolls back; ``progress`` shows a progress bar on standard error. ``bulk``
+    (orders only) streams the file and writes the rows the actions would write with
+    COPY, for large files (logistics/history_import/bulk.py)."""
+    if bulk:
+        return _bulk_import(kind, path, dry_run=dry_run, progress=progress)
     spec = FORMATS[ImportKind(kind)]
     table = _table_read(path)
     errors = _Errors(_columns_check(table.columns, spec.required, spec.optional, spec.one_of))
@@ -116,5 +128,27 @@ def history_import(
         unchanged=plan.unchanged,
         devices_registered=plan.registrations,
         events=events,
+        dry_run=dry_run,
+    )
+
+
+def _bulk_import(kind: str, path: Path, *, dry_run: bool, progress: bool) -> HistoryImportResult:
+    if ImportKind(kind) != ImportKind.ORDERS:
+        raise HistoryImportError(
+            [
+                ImportRowError(
+                    1, "", _("the bulk import is only for orders: import the file without --bulk")
+                )
+            ]
+        )
+    result = orders_bulk_import(path, dry_run=dry_run, progress=progress)
+    return HistoryImportResult(
+        kind=kind,
+        rows=result.rows,
+        created=result.created,
+        advanced=0,
+        unchanged=result.unchanged,
+        devices_registered=result.devices_registered,
+        events=result.events,
         dry_run=dry_run,
     )

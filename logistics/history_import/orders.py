@@ -62,6 +62,8 @@ ORDER_OPTIONAL = (
     "cancel_reason",
     "return_method",
 )
+ORDER_KINDS, DELIVERY_METHODS = OrderKind.values, DeliveryMethod.values
+RETURN_METHODS = ReturnMethod.values
 STATUS_PASSED = {
     OrderStatus.SUBMITTED: (),
     OrderStatus.ACCEPTED: ORDER_DELIVERY[:1],
@@ -89,7 +91,7 @@ class _OrderRow:
 def _order_row_read(row: _Row, refs: _References, seen: set[str]) -> _OrderRow | None:
     external_id = _external_id(row, seen)
     product = refs.product(row)
-    kind = row.choice("kind", OrderKind.values, required=True)
+    kind = row.choice("kind", ORDER_KINDS, required=True)
     unit, unit_column = refs.unit(row, required=True)
     prescriber = refs.person(row, "prescriber_hsa_id")
     patient = None
@@ -103,7 +105,7 @@ def _order_row_read(row: _Row, refs: _References, seen: set[str]) -> _OrderRow |
         patient = PatientInput(personal_number=number, home_municipality=home)
     elif number:
         row.error("personal_number", _("a basic-equipment order has no patient"))
-    method = row.choice("delivery_method", DeliveryMethod.values) or DeliveryMethod.TOUR_VAN_UNIT
+    method = row.choice("delivery_method", DELIVERY_METHODS) or DeliveryMethod.TOUR_VAN_UNIT
     serial = row.text("serial_number", max_length=64)
     if method == DeliveryMethod.LOCAL_STOCK and product is not None:
         refs.device(row, product, serial)  # a unit's local stock is registered beforehand
@@ -114,7 +116,7 @@ def _order_row_read(row: _Row, refs: _References, seen: set[str]) -> _OrderRow |
     pickup_point = row.text("pickup_point", max_length=200)
     urgent = row.flag("urgent")
     cancel_reason = row.text("cancel_reason", max_length=200)
-    return_method = row.choice("return_method", ReturnMethod.values)
+    return_method = row.choice("return_method", RETURN_METHODS)
     trained_on = row.date("trained_on")
     dates = _order_dates_settle(
         row,

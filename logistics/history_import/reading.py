@@ -13,6 +13,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,19 +66,29 @@ def _cell(value: object) -> Cell:
     return str(value).strip()
 
 
-def _table(header: Any, records: Iterator[tuple[int, Any]]) -> _Table:
+def _columns(header: Any) -> list[str]:
     columns = [str(c).strip().lower() if c is not None else "" for c in header]
     if not any(columns):
         raise _refused(_("the file has no header row"))
-    rows = []
+    return columns
+
+
+def _records(
+    columns: list[str], records: Iterator[tuple[int, Any]]
+) -> Iterator[tuple[int, dict[str, Cell]]]:
+    """The non-empty rows as (row number, cells by column), one at a time."""
     for number, values in records:
         cells = [_cell(v) for v in values]
         if all(c in (None, "") for c in cells):
             continue
         if any(c not in (None, "") for c in cells[len(columns) :]):
             raise _refused(_("the row has more values than the header row"), number)
-        rows.append((number, {c: v for c, v in zip(columns, cells, strict=False) if c}))
-    return _Table(columns, rows)
+        yield number, {c: v for c, v in zip(columns, cells, strict=False) if c}
+
+
+def _table(header: Any, records: Iterator[tuple[int, Any]]) -> _Table:
+    columns = _columns(header)
+    return _Table(columns, list(_records(columns, records)))
 
 
 def _csv_read(path: Path) -> _Table:
@@ -115,6 +126,45 @@ def _table_read(path: Path) -> _Table:
     return _csv_read(path)
 
 
+@contextmanager
+def _stream_open(path: Path) -> Iterator[tuple[list[str], Iterator[tuple[int, dict[str, Cell]]]]]:
+    """The same file as ``_table_read``, read one row at a time (the bulk import): the
+    columns, and the non-empty rows. A file that is not UTF-8 is refused when the first
+    undecodable line is reached."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            book = load_workbook(path, read_only=True, data_only=True)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
+            raise _refused(_("the file cannot be read as an Excel workbook")) from None
+        try:
+            sheet_rows = book.worksheets[0].iter_rows(values_only=True)
+            columns = _columns(next(sheet_rows, ()))
+            yield columns, _records(columns, enumerate(sheet_rows, start=2))
+        finally:
+            book.close()
+        return
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        try:
+            header_line = handle.readline()
+            handle.seek(0)
+            delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+            reader = csv.reader(handle, delimiter=delimiter)
+            columns = _columns(next(reader, []))
+        except UnicodeDecodeError:
+            raise _refused(_("the file is not UTF-8 text")) from None
+
+        def rows() -> Iterator[tuple[int, dict[str, Cell]]]:
+            try:
+                yield from _records(columns, enumerate(reader, start=2))
+            except UnicodeDecodeError:
+                raise _refused(_("the file is not UTF-8 text")) from None
+
+        yield columns, rows()
+
+
 def _columns_check(
     columns: list[str],
     required: tuple[str, ...],
@@ -143,6 +193,9 @@ FALSE_WORDS = frozenset({"false", "nej", "no", "0", ""})
 
 class _Row:
     """One row's cells, read with every error collected as it is found."""
+
+    # The day no date may be after: today, unless the caller fixed it for a whole file.
+    today: datetime.date | None = None
 
     def __init__(self, number: int, cells: Mapping[str, Cell], errors: _Errors) -> None:
         self.number = number
@@ -187,7 +240,7 @@ class _Row:
                 day = None
         if day is None:
             self.error(column, _("not a date (YYYY-MM-DD)"))
-        elif day > timezone.localdate():
+        elif day > (self.today or timezone.localdate()):
             self.error(column, _("the date is in the future"))
             day = None
         self.unreadable_dates |= day is None

@@ -35,7 +35,7 @@ def _column_values(table: _Table, column: str) -> list[str]:
 class _References:
     """The assortment, registry and devices the rows refer to, read once."""
 
-    def __init__(self, table: _Table) -> None:
+    def __init__(self, table: _Table | None) -> None:
         self.products = {p.article_number: p for p in Product.objects.all()}
         self.units = {u.pk: u for u in Unit.objects.select_related("principal")}
         self.units_by_hsa: dict[str, list[Unit]] = defaultdict(list)
@@ -47,7 +47,12 @@ class _References:
             self.people[person.hsa_id.upper()].append(person)
         self.principals = {p.code: p for p in Principal.objects.all()}
         self.devices: dict[str, list[Device]] = defaultdict(list)
-        for chunk in _chunks(_column_values(table, "serial_number")):
+        if table is not None:
+            self.devices_load(_column_values(table, "serial_number"))
+
+    def devices_load(self, serials: list[str]) -> None:
+        """The registered devices with the file's serial numbers."""
+        for chunk in _chunks(serials):
             for device in Device.objects.filter(serial_number__in=chunk).select_related("product"):
                 self.devices[device.serial_number].append(device)
 

@@ -27,6 +27,12 @@ class Command(BaseCommand):
             help="Check and run every step, then roll back: report what would happen.",
         )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--bulk",
+            action="store_true",
+            help="Orders only: stream the file and write with COPY, for large files "
+            "(docs/import.md lists what it refuses).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["path"]
@@ -36,7 +42,11 @@ class Command(BaseCommand):
         progress = not options["no_progress"] and sys.stderr.isatty()
         try:
             result = history_import(
-                options["kind"], path, dry_run=options["dry_run"], progress=progress
+                options["kind"],
+                path,
+                dry_run=options["dry_run"],
+                progress=progress,
+                bulk=options["bulk"],
             )
         except HistoryImportError as exc:
             for error in exc.errors:
