@@ -61,8 +61,8 @@ from devices.choices import DeviceStatus, EventKind, Location
 from devices.models import Device, DeviceEvent
 from orders.models import Order
 from orders.personal_numbers import luhn_check_digit
-from registry.choices import PrincipalKind, Profession
-from registry.models import Person, Principal, Unit
+from registry.choices import MembershipRole, PrincipalKind, Profession
+from registry.models import Membership, Person, Principal, Unit
 
 PRODUCT = "DH-1001"  # the blood pressure monitor: the most ordered product
 ORDER_LEVELS = (1, 8, 32)
@@ -176,9 +176,48 @@ def prepare(*, prescribers: int, stock: int, seed: int = 1) -> Fixture:
         chosen.append(Prescriber(_token_for(user), unit_id, _session_for(user), patient_ids))
         if len(chosen) == prescribers:
             break
+    # Units whose generated staff may not prescribe the product get a prescriber who may
+    # (the generator draws professions at random), until there are enough.
+    for unit in sorted(units.values(), key=lambda u: u.pk):
+        if len(chosen) >= prescribers:
+            break
+        if unit.pk in seen_units:
+            continue
+        allowed = [
+            p
+            for p in (Profession.NURSE, Profession.DOCTOR, Profession.OCCUPATIONAL_THERAPIST)
+            if prescribing_right_check(
+                guidance=guidance,
+                profession=p,
+                care_setting=unit.care_setting,
+                action=GuidanceAction.PRESCRIBE,
+            ).allowed
+        ]
+        if not allowed:
+            continue
+        person = Person.objects.create(
+            principal_id=unit.principal_id,
+            first_name="Bench",
+            last_name=f"Förskrivare {unit.pk}",
+            profession=allowed[0],
+        )
+        Membership.objects.create(
+            person=person,
+            unit=unit,
+            role=MembershipRole.STAFF,
+            valid_from=datetime.date(2022, 1, 1),
+        )
+        seen_units.add(unit.pk)
+        user = _user_for(person, f"{BENCH_USER_PREFIX}prescriber-{person.pk}")
+        patient_ids = list(
+            Order.objects.filter(unit_id=unit.pk, patient__isnull=False)
+            .order_by("pk")
+            .values_list("patient_id", flat=True)[:20]
+        )
+        chosen.append(Prescriber(_token_for(user), unit.pk, _session_for(user), patient_ids))
     if not chosen:
         # Fewer prescribers than clients is fine: clients then share them, round robin.
-        raise LoadError(f"no generated unit has a prescriber allowed to prescribe {PRODUCT}")
+        raise LoadError(f"no generated unit may prescribe {PRODUCT}")
     region = Principal.objects.get(kind=PrincipalKind.REGION)
     centre_person = Person.objects.filter(
         profession=Profession.DEVICE_CENTRE_STAFF, last_name="Bench"

@@ -331,7 +331,7 @@ def order_events(request: HttpRequest, order_id: int) -> QuerySet[DeviceEvent]:
 
 
 def _step(request: HttpRequest, order_id: int) -> Order:
-    return selectors.order_get(user=request.user, pk=order_id)
+    return selectors.order_for_step(user=request.user, pk=order_id)
 
 
 @router.post("/orders/{order_id}/accept", response=OrderOut)

@@ -88,6 +88,21 @@ def order_get(*, user: ActingUser, pk: int) -> Order:
     return order
 
 
+def order_for_step(*, user: ActingUser, pk: int) -> Order:
+    """The order the user is about to move a step: the same visibility as ``order_get``,
+    read without its related rows, since every action locks and re-reads the order."""
+    patient_data_check(user)
+    qs = Order.objects.filter(pk=pk)
+    if not is_device_centre(user):
+        qs = qs.filter(unit_id__in=unit_ids_of(user))
+    order = qs.first()
+    if order is None:
+        from django.utils.translation import gettext as _
+
+        raise NotFound("order_not_found", _("No order with that number is visible to you."))
+    return order
+
+
 def patient_get_by_number(*, user: ActingUser, personal_number: str) -> Patient | None:
     """The patient, if the user may see them: the device centre always, others only a
     patient with an order from one of their units."""

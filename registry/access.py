@@ -211,12 +211,17 @@ def device_centre_unit(user: User) -> Unit | None:
     person = person_for(user)
     if person is None:
         return None
-    membership = (
-        Membership.objects.select_related("unit")
-        .filter(person=person, unit__unit_type=UnitType.DEVICE_CENTRE)
-        .first()
-    )
-    return membership.unit if membership else None
+    cached: tuple[int, Unit | None] | None = getattr(user, "_centre_unit_cache", None)
+    if cached is None or cached[0] != person.pk:
+        # Once per request (an action and the access log both ask), like the person.
+        membership = (
+            Membership.objects.select_related("unit")
+            .filter(person=person, unit__unit_type=UnitType.DEVICE_CENTRE)
+            .first()
+        )
+        cached = (person.pk, membership.unit if membership else None)
+        setattr(user, "_centre_unit_cache", cached)  # noqa: B010 - per-request cache
+    return cached[1]
 
 
 def is_finance_officer(user: User) -> bool:

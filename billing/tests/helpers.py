@@ -14,7 +14,8 @@ from registry.models import Principal
 
 D = datetime.date
 GLUCOSE = "DH-1005"  # sold at 450.00
-CRITERIA = {BP: ["b420.2"], GLUCOSE: ["b540.2"]}
+OXIMETER = "DH-1004"  # rented at 30.00 a month
+CRITERIA = {BP: ["b420.2"], GLUCOSE: ["b540.2"], OXIMETER: ["b440.2"]}
 PATIENT = "19121212-1212"
 OTHER = "19800101-0001"
 _serials = itertools.count(1)
