@@ -12,10 +12,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.db import connection
-
-from devices.models import Device, DeviceEvent
-
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
@@ -31,6 +27,11 @@ def _memory_gib() -> float | None:
 
 
 def environment() -> dict[str, Any]:
+    # Imported here: the suite writes its report without setting Django up.
+    from django.db import connection
+
+    from devices.models import Device, DeviceEvent
+
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SHOW server_version")
@@ -127,7 +128,8 @@ def _http_section(result: dict[str, Any]) -> list[str]:
     p = h["pages"]
     lines += [
         "",
-        f"## Interactive pages and API lists, {p['users']} concurrent users",
+        f"## Interactive pages and API lists, {p['users']} concurrent users "
+        f"(think time {p.get('think_s', 0):.1f} s on average between pages)",
         "",
         f"{p['requests_per_s']:.1f} requests/s, {sum(p['errors'].values())} errors.",
         "",
@@ -140,6 +142,16 @@ def _http_section(result: dict[str, Any]) -> list[str]:
             f"| {_ms(s, 'p99_ms')} |"
         )
     single = h["pages_single_user"]
+    stress = h.get("pages_no_think")
+    if stress:
+        a = stress["all"]
+        lines += [
+            "",
+            f"The same {stress['users']} users without think time (every one clicking again "
+            f"the moment a page arrives: a stress figure): {stress['requests_per_s']:.1f} "
+            f"requests/s, p50 {_ms(a, 'p50_ms')} ms, p95 {_ms(a, 'p95_ms')} ms, "
+            f"{sum(stress['errors'].values())} errors.",
+        ]
     lines += [
         "",
         f"One user alone (cost per page without queueing): mean {_ms(single, 'mean_ms')} ms, "
@@ -175,4 +187,67 @@ def write(result: dict[str, Any]) -> tuple[Path, Path]:
     md_path = base.with_suffix(".md")
     json_path.write_text(json.dumps(result, indent=2, default=str) + "\n")
     md_path.write_text(_markdown(result))
+    return json_path, md_path
+
+
+def _import_section(figures: dict[str, Any]) -> list[str]:
+    """The historical import's figures as bench/importing.py reports them."""
+    return [
+        "## Historical import",
+        "",
+        "```json",
+        json.dumps(figures, indent=2, default=str),
+        "```",
+        "",
+    ]
+
+
+def suite_markdown(result: dict[str, Any]) -> str:
+    lines = [f"# Benchmark suite {result['started_at']}", "", f"- Command: `{result['command']}`"]
+    for n, size in result["sizes"].items():
+        env = size["measure"]["environment"]
+        lines += [
+            "",
+            f"# {int(n):,} devices",
+            "",
+            f"- Machine: {env['cores']} cores, {env['memory_gib']} GiB, {env['cpu']}",
+            f"- Database: {env['database']} ({env['database_name']})",
+            f"- Data: {env['devices']:,} devices, {env['events']:,} events; generated in "
+            f"{size['generate']['seconds']:.0f} s",
+            "",
+        ]
+        lines += _sql_section(size["measure"])
+        lines += _http_section(size["http"])
+    s = result.get("scaling")
+    if s:
+        lines += [
+            "",
+            f"# Scaling: cost per operation, one client alone, {s['from']:,} → {s['to']:,} devices",
+            "",
+            "| Devices | Order step, mean ms | Page or API list, mean ms |",
+            "|---|---|---|",
+        ]
+        for n, cost in s["cost"].items():
+            lines.append(
+                f"| {int(n):,} | {cost['order_request_mean_ms']:.1f} | {cost['page_mean_ms']:.1f} |"
+            )
+        lines += [
+            "",
+            "Ratios largest ÷ smallest: "
+            + ", ".join(f"{k} {v:.2f}×" for k, v in s["ratio"].items())
+            + f" (limit ≤ {s['limit']}×): {OK[s['meets']]}",
+            "",
+        ]
+    if "historical_import" in result:
+        lines += _import_section(result["historical_import"])
+    return "\n".join(lines)
+
+
+def write_suite(result: dict[str, Any]) -> tuple[Path, Path]:
+    RESULTS_DIR.mkdir(exist_ok=True)
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    base = RESULTS_DIR / f"{stamp}-suite"
+    json_path, md_path = base.with_suffix(".json"), base.with_suffix(".md")
+    json_path.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    md_path.write_text(suite_markdown(result))
     return json_path, md_path

@@ -38,6 +38,8 @@ def test_a_short_run_answers_right() -> None:
         assert set(level["steps"]) == {"prescribe", "accept", "allocate", "dispatch", "deliver"}
     assert result["pages"]["errors"] == {}, result["pages"]["error_samples"]
     assert result["pages"]["all"]["count"] > 0
+    assert result["pages_no_think"]["errors"] == {}
+    assert result["pages_no_think"]["all"]["count"] > 0
     # What the clients counted as done is in the database: delivered, with a device.
     placed = Order.objects.count() - before
     completed = sum(level["orders_completed"] for level in result["orders"])
