@@ -1,15 +1,33 @@
-"""``python -m bench generate --devices N [--seed S]`` and ``python -m bench measure``."""
+"""The benchmarks of issue 7 (docs/performance.md).
+
+- ``python -m bench generate --devices N`` fills the current database (``DATABASE_URL``);
+- ``python -m bench measure``: follow-up and rent against hand-written SQL;
+- ``python -m bench http``: order placement and pages over HTTP, beside pgbench;
+- ``python -m bench import --rows N``: the bulk historical import beside a raw COPY;
+- ``python -m bench suite``: all of it at 10 000, 100 000 and 1 000 000 devices, each in a
+  fresh database on the server of ``BENCH_DATABASE_URL``, into one result file.
+
+Each writes its figures to ``bench/results/``, or only to ``--json-out`` when given.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
+import resource
 import sys
+from pathlib import Path
+from typing import Any
+
+DEFAULT_BENCH_URL = "postgres://postgres@127.0.0.1:5432/hjalpmedel_bench"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     gen = sub.add_parser("generate", help="fill the current database with a data set")
     gen.add_argument("--devices", type=int, required=True)
@@ -20,7 +38,44 @@ def main(argv: list[str] | None = None) -> int:
     web.add_argument("--workers", type=int, default=None, help="gunicorn workers (2 x cores + 1)")
     web.add_argument("--duration", type=float, default=20.0, help="seconds measured per level")
     web.add_argument("--warmup", type=float, default=3.0)
-    args = parser.parse_args(argv)
+    imp = sub.add_parser("import", help="time the bulk historical import beside a raw COPY")
+    imp.add_argument("--rows", type=int, default=1_000_000)
+    imp.add_argument("--seed", type=int, default=1)
+    suite = sub.add_parser("suite", help="every figure at every size, one result file")
+    suite.add_argument("--sizes", default="10000,100000,1000000", help="devices, comma separated")
+    suite.add_argument("--import-rows", type=int, default=1_000_000)
+    suite.add_argument("--duration", type=float, default=15.0, help="HTTP seconds per level")
+    for p in (gen, web, imp, sub.choices["measure"]):
+        p.add_argument("--json-out", type=Path, default=None, help="also write the figures here")
+    return parser
+
+
+def _suite(args: argparse.Namespace) -> int:
+    from bench import results, suite
+
+    base = os.environ.get("BENCH_DATABASE_URL", DEFAULT_BENCH_URL)
+    figures = suite.run(
+        base_url=base,
+        sizes=tuple(int(n) for n in args.sizes.split(",") if n.strip()),
+        import_rows=args.import_rows,
+        duration=args.duration,
+    )
+    json_path, md_path = results.write_suite(figures)
+    print(md_path.read_text())
+    print(f"written: {json_path} {md_path}")
+    return 0
+
+
+def _out(args: argparse.Namespace, figures: dict[str, Any]) -> None:
+    if args.json_out is not None:
+        args.json_out.write_text(json.dumps(figures, indent=2, default=str) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "suite":
+        # Needs no Django: each step is its own process on its own database.
+        return _suite(args)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -31,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench import generate, measure, results
 
     call_command("migrate", verbosity=0)
+    started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     if args.command == "generate":
         try:
             result = generate.generate(
@@ -40,8 +96,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         print(result.report())
+        _out(
+            args,
+            {
+                "devices": result.devices,
+                "seconds": round(result.seconds, 1),
+                "rows": {t.name: t.written for t in result.tables},
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            },
+        )
         return 0
-    started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    if args.command == "import":
+        from bench import importing
+
+        figures = {"historical_import": importing.run(args.rows, seed=args.seed, echo=print)}
+        print(json.dumps(figures, indent=2, default=str))
+        _out(args, figures["historical_import"])
+        return 0
     if args.command == "http":
         from bench import http
 
@@ -52,13 +123,12 @@ def main(argv: list[str] | None = None) -> int:
         except http.LoadError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        run = {"started_at": started_at, "environment": results.environment(), **figures}
-        json_path, md_path = results.write(run)
-        print(md_path.read_text())
-        print(f"written: {json_path} {md_path}")
-        return 0
-    figures = measure.measure()
+    else:
+        figures = measure.measure()
     run = {"started_at": started_at, "environment": results.environment(), **figures}
+    if args.json_out is not None:
+        _out(args, run)  # a step of the suite, which writes the one result file
+        return 0
     json_path, md_path = results.write(run)
     print(md_path.read_text())
     print(f"written: {json_path} {md_path}")

@@ -785,6 +785,10 @@ class _BulkImport:
     def finish(self) -> None:
         if self.errors:
             return
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # temporary tables get no autovacuum
+                for table in ("hi_interval", "hi_new_device", "hi_registration", "hi_patient_home"):
+                    cursor.execute(f"ANALYZE {table}")
         self._devices_check()
         self._training_settle()
         if self.errors or self.stream_errors:
@@ -967,8 +971,8 @@ class _BulkImport:
         while True:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT d.id, d.acquired_on FROM devices_device d JOIN hi_new_device n "
-                    "ON n.device_id = d.id WHERE d.id > %s ORDER BY d.id LIMIT %s",
+                    "SELECT n.device_id, d.acquired_on FROM hi_new_device n JOIN devices_device d "
+                    "ON d.id = n.device_id WHERE n.device_id > %s ORDER BY n.device_id LIMIT %s",
                     [last, CHUNK_ROWS],
                 )
                 page = cursor.fetchall()
