@@ -48,15 +48,16 @@ pytest: $(STAMP)
 	scripts/ensure-chromium
 	$(VENV)/bin/pytest
 
-## Benchmark (first slice, docs/performance.md): generate N devices into the PostgreSQL
-## database BENCH_DATABASE_URL (dropped and re-created first), then measure.
+## Benchmarks of issue 7 (docs/performance.md): every figure at 10 000, 100 000 and
+## 1 000 000 devices, each in a fresh database on the PostgreSQL server of
+## BENCH_DATABASE_URL; one result file in bench/results/. About 45 minutes on 2 cores.
+## Smaller: make bench SIZES=10000 IMPORT_ROWS=20000
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hjalpmedel_bench
-N ?= 10000
+SIZES ?= 10000,100000,1000000
+IMPORT_ROWS ?= 1000000
 bench: export SECRET_KEY := $(or $(SECRET_KEY),bench-only-insecure-secret-key)
 bench: $(STAMP)
-	$(PY) -c "import psycopg, sys; u = sys.argv[1]; name = u.rsplit('/', 1)[1]; c = psycopg.connect(u.rsplit('/', 1)[0] + '/postgres', autocommit=True); c.execute(f'DROP DATABASE IF EXISTS \"{name}\"'); c.execute(f'CREATE DATABASE \"{name}\"')" "$(BENCH_DATABASE_URL)"
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench generate --devices $(N)
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench measure
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench suite --sizes $(SIZES) --import-rows $(IMPORT_ROWS)
 
 ## Update the Swedish catalogue after changing strings (needs GNU gettext), then compile it.
 messages: $(STAMP)
