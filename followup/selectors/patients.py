@@ -79,15 +79,37 @@ def month_ends(f: FollowupFilter) -> list[datetime.date]:
     return ends
 
 
-def at_patients_per_product(f: FollowupFilter) -> Counter[int]:
-    """Prescription loans open at the end of ``f.at``, per product."""
-    end = _day_start(f.at + datetime.timedelta(days=1))
-    started = per_product(
+def delivered_to_patients_before(f: FollowupFilter, day: datetime.date) -> tuple[int, Counter[int]]:
+    """Prescription deliveries up to the end of ``day``: the distinct devices delivered,
+    and the deliveries per product (one pass over every delivery until then)."""
+    end = _day_start(day + datetime.timedelta(days=1))
+    devices = 0
+    per: Counter[int] = Counter()
+    for row in (
         DeviceEvent.objects.filter(
             kind=EventKind.DELIVERED, order__kind=OrderKind.PRESCRIPTION, occurred_at__lt=end
-        ).filter(_order_q(f)),
-        "order__product_id",
-    )
+        )
+        .filter(_order_q(f))
+        .values("order__product_id")
+        # A device is of one product: the distinct devices per product add up.
+        .annotate(n=Count("id"), devices=Count("device_id", distinct=True))
+    ):
+        per[row["order__product_id"]] = row["n"]
+        devices += row["devices"]
+    return devices, per
+
+
+def at_patients_per_product(f: FollowupFilter, started: Counter[int] | None = None) -> Counter[int]:
+    """Prescription loans open at the end of ``f.at``, per product. ``started``: the
+    deliveries per product until then, when the caller has them already."""
+    end = _day_start(f.at + datetime.timedelta(days=1))
+    if started is None:
+        started = per_product(
+            DeviceEvent.objects.filter(
+                kind=EventKind.DELIVERED, order__kind=OrderKind.PRESCRIPTION, occurred_at__lt=end
+            ).filter(_order_q(f)),
+            "order__product_id",
+        )
     ended = per_product(
         DeviceEvent.objects.filter(
             kind=EventKind.RECEIVED, loan__order__kind=OrderKind.PRESCRIPTION, occurred_at__lt=end

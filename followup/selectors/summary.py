@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -14,12 +13,8 @@ from django.db.models import (
 from django.db.models.fields.json import KeyTextTransform
 
 from catalog.models import Product
-from devices.choices import EventKind
-from devices.models import DeviceEvent
 from followup.selectors.events import (
     FollowupFilter,
-    _day_start,
-    _order_q,
     delivered_events,
     maintenance_events,
     per_product,
@@ -27,7 +22,7 @@ from followup.selectors.events import (
     submitted_events,
     support_events,
 )
-from followup.selectors.patients import at_patients_per_product
+from followup.selectors.patients import at_patients_per_product, delivered_to_patients_before
 from followup.selectors.times import DeliveryTimes, delivery_times
 from orders.choices import OrderKind
 from registry.choices import PrincipalKind
@@ -105,20 +100,11 @@ def followup_summary(f: FollowupFilter) -> Summary:
             .annotate(n=Count("id"))
         }
     )
-    at_by_product = at_patients_per_product(f)
+    # Devices ever at patients (until the end of the period) and the deliveries behind
+    # "at patients" (until the day ``at``) are one pass when the two days are the same.
+    devices_ever, started = delivered_to_patients_before(f, f.end)
+    at_by_product = at_patients_per_product(f, started if f.at == f.end else None)
     ordering = ordering_overview(f)
-    devices_ever = (
-        DeviceEvent.objects.filter(
-            kind=EventKind.DELIVERED,
-            order__kind=OrderKind.PRESCRIPTION,
-            occurred_at__lt=_day_start(f.end + datetime.timedelta(days=1)),
-        )
-        .filter(_order_q(f))
-        # COUNT(DISTINCT …), not SELECT DISTINCT … in a subquery: at a million devices
-        # PostgreSQL's parallel hash aggregate of the latter spilled for minutes where
-        # this takes seconds (docs/performance.md).
-        .aggregate(n=Count("device_id", distinct=True))["n"]
-    )
 
     product_ids = (
         set(delivered_by_product)
