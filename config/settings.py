@@ -46,6 +46,20 @@ else:
         "OPTIONS": {"timeout": 20},
     }
 DATABASES = {"default": _db}
+
+# The cache (computed follow-up figures, followup/cache.py). Each server process keeps its
+# own in memory unless CACHE_URL points at Redis (redis://host:6379/1), which the
+# processes then share, so one computation serves every worker.
+CACHE_URL = env.optional_str("CACHE_URL")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL.")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+        }
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [

@@ -1,6 +1,8 @@
 """Cached follow-up figures are reused only while the data they come from is unchanged:
 a new event, an edited product or a moved unit gives fresh figures."""
 
+import uuid
+
 import pytest
 
 from catalog.models import Product
@@ -83,3 +85,34 @@ def test_the_dashboard_and_the_api_agree_after_a_change(anna, anna_client):
     page = anna_client.get("/uppfoljning/?from=2024-01-01&to=2024-12-31")
     assert page.status_code == 200
     assert page.context["summary"].delivered_total == 2
+
+
+def test_a_shared_redis_cache_serves_the_same_figures(anna, settings):
+    """With CACHE_URL at Redis the figures are shared between server processes; run
+    against the local Redis when there is one (these machines have it on 6379)."""
+    import socket
+
+    from django.core.cache import caches
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    assert type(caches["default"]).__name__ == "RedisCache"
+    register(BP, "BP-1", D(2024, 1, 1))
+    deliver(order_on(anna, D(2024, 3, 4), "19121212-1212"), D(2024, 3, 4), D(2024, 3, 6))
+    compute, calls = counting(None)
+    first = followup_cache.summary(YEAR, followup_cache.data_fingerprint())
+    # Read back from Redis, where another server process would find it too.
+    again = followup_cache.cached("summary", YEAR, compute, followup_cache.data_fingerprint())
+    assert calls == []
+    assert again == first
+    assert again.delivered_total == 1
+    caches["default"].clear()
