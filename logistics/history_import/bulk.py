@@ -5,11 +5,13 @@ for files of a million rows.
 The file is streamed in chunks and never held whole. Each row is read and checked by the
 same code as the action path (``_order_row_read``) and the rules ``order_submit`` applies
 (``bulk_checks.py``, same messages); its order, patient, loan and events are derived as
-the actions would write them and written chunk by chunk, all in one transaction. What
-depends on other rows is settled at the end from work tables in the database, not from
-memory: whether each device's uses follow one another in date order (a device must be
-back in stock before its next allocation), each device's final state and acquisition
-date, each patient's latest home municipality, and the training-gated orders.
+the actions would write them and written chunk by chunk, all in one transaction (a
+chunk's orders, loans and events with COPY in a thread while the next chunk is read and
+checked, see ``_BulkImport.run``). What depends on other rows is settled at the end from
+work tables in the database, not from memory: whether each device's uses follow one
+another in date order (a device must be back in stock before its next allocation), each
+device's final state and acquisition date, each patient's latest home municipality, and
+the training-gated orders.
 
 Refused in bulk mode (use the normal mode): rows of orders imported before that the
 file takes further, and allocations without a serial number (the oldest device in
@@ -19,24 +21,26 @@ several rows are wrong, later errors that follow from an earlier refused row may
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import heapq
 import itertools
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from catalog.models import Product
+from core.errors import InvalidInput
 from core.imports import ImportRowError
 from devices.choices import DeviceStatus, EventKind, Location
 from devices.events import NOON
@@ -48,11 +52,14 @@ from logistics.calendar import working_days_between as _working_days_between
 from logistics.choices import ReturnMethod
 from logistics.history_import.bulk_checks import SubmitRules
 from logistics.history_import.bulk_write import (
+    ChunkWriter,
     Ids,
     Table,
+    copy_value,
     model_table,
     temp_tables_create,
     temp_tables_drop,
+    temp_tables_index,
 )
 from logistics.history_import.orders import (
     ORDER_OPTIONAL,
@@ -120,6 +127,61 @@ def _json(data: dict[str, Any] | None) -> str:
         if len(_JSON_CACHE) < 10_000:
             _JSON_CACHE[key] = text
     return text
+
+
+_COPY_JSON_CACHE: dict[tuple[tuple[str, Any], ...], str] = {}
+
+
+def _json_copy(data: dict[str, Any] | None) -> str:
+    """``_json`` as COPY text: json.dumps escapes control characters with backslashes,
+    which COPY's text format doubles."""
+    if not data:
+        return "{}"
+    key = tuple(data.items())
+    try:
+        text = _COPY_JSON_CACHE.get(key)
+    except TypeError:  # an unhashable value
+        return copy_value(json.dumps(data))
+    if text is None:
+        text = copy_value(json.dumps(data))
+        if len(_COPY_JSON_CACHE) < 10_000:
+            _COPY_JSON_CACHE[key] = text
+    return text
+
+
+def _select_in(select: str, column: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of ``select`` (ending in WHERE or AND) whose ``column`` is one of the
+    values: one query with an array on PostgreSQL (cheap to send for thousands of
+    values), IN lists of 500 elsewhere."""
+    rows: list[tuple[Any, ...]] = []
+    if not values:
+        return rows
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"{select} {column} = ANY(%s)", [list(values)])
+            return list(cursor.fetchall())
+        for start in range(0, len(values), 500):
+            part = list(values[start : start + 500])
+            cursor.execute(f"{select} {column} IN ({', '.join(['%s'] * len(part))})", part)
+            rows.extend(cursor.fetchall())
+    return rows
+
+
+def _id_text(value: int | None) -> str:
+    return "\\N" if value is None else str(value)
+
+
+@dataclass
+class _Chunk:
+    """A chunk's rows, what they name, and what the database says about them (read
+    before the rows are checked)."""
+
+    rows: list[_Row]
+    ids: list[str]  # the external ids given
+    serials: list[str]
+    numbers: list[str]  # the personal numbers given (digits)
+    seen: set[str] = field(default_factory=set)
+    existing: dict[str, Order] = field(default_factory=dict)
 
 
 @dataclass
@@ -192,8 +254,9 @@ class _BulkImport:
         self.stream_errors = _StreamErrors()
         self.result = BulkResult()
         self.progress = progress
-        self.writing = True  # false once a chunk's rows broke a constraint (see _flush)
+        self.writer = ChunkWriter()  # broken once a chunk's rows broke a constraint
         self.now = timezone.now()
+        self.now_text = copy_value(self.now)
         self.today = timezone.localdate(self.now)
         self.refs = _References(None)
         self.rules = SubmitRules()
@@ -222,6 +285,7 @@ class _BulkImport:
             ],
         )
         self.new_devices = Table("hi_new_device", ["device_id"])
+        self.analyzed_at = 5_000  # rows in hi_seen when it was last analysed
         self.registrations = Table("hi_registration", ["device_id", "reg_date"])
         self.homes = Table("hi_patient_home", ["patient_id", "sort_key", "home_id"])
         self.gated = Table(
@@ -254,6 +318,13 @@ class _BulkImport:
         unit: int | None = None,
         data: dict[str, Any] | None = None,
     ) -> None:
+        if self.events.copy:  # the line written directly: most of the rows are events
+            self.events.rows.append(
+                f"{_id_text(device)}\t{_id_text(order)}\t{_id_text(loan)}\t{kind}\t"
+                f"{from_status}\t{to_status}\t{self.at_text(day)}\t{self.now_text}\t\\N\t"
+                f"{_id_text(unit)}\t{_json_copy(data)}\n"
+            )
+            return
         self.events.add(
             device,
             order,
@@ -268,27 +339,56 @@ class _BulkImport:
             _json(data),
         )
 
+    @lru_cache(maxsize=8192)  # noqa: B019 (as at)
+    def at_text(self, day: datetime.date) -> str:
+        return copy_value(self.at(day))
+
     # --- Chunks -------------------------------------------------------------------------
 
     def run(self, records: Iterator[tuple[int, dict[str, Cell]]]) -> None:
+        """Chunk by chunk: while a chunk's orders, loans and events are written (in a
+        thread, see ChunkWriter), the next chunk is read and checked. What the next
+        chunk's lookups need of the one before (the devices it registered, its patients,
+        the external ids seen) is written first, before the lookups."""
+        # Read only at the end (outside the savepoint: the checks there read them).
+        at_end = (self.intervals, self.registrations, self.homes, self.gated)
+        written = (self.orders, self.loans, self.events)
         with tqdm(disable=not self.progress, unit=_("row"), desc=_("Importing")) as bar:
-            while chunk := list(itertools.islice(records, CHUNK_ROWS)):
-                self.chunk(chunk)
-                bar.update(len(chunk))
-                if self.errors.full:
-                    break
+            try:
+                first = list(itertools.islice(records, CHUNK_ROWS))
+                chunk = self._prepare(self._rows(first)) if first else None
+                while chunk is not None:
+                    # The chunk before's (none the first time).
+                    self.writer.write(at_end, written)
+                    self._process(chunk)
+                    bar.update(len(chunk.rows))
+                    if self.errors.full:
+                        break
+                    following = list(itertools.islice(records, CHUNK_ROWS))
+                    upcoming = self._rows(following) if following else None
+                    self.writer.wait()
+                    self._flush()
+                    chunk = self._prepare(upcoming) if upcoming is not None else None
+                self.writer.write(at_end, written)
+                self.writer.wait()
+            finally:
+                self.writer.abandon()
+
+    def _work_tables_analyze(self) -> None:
+        """Statistics for the work tables looked up chunk by chunk, each time they have
+        doubled: temporary tables get no autovacuum, and without statistics the planner
+        scans the whole table for each lookup (quadratic over a file)."""
+        if connection.vendor != "postgresql" or self.seen.written < 2 * self.analyzed_at:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE hi_seen")
+            cursor.execute("ANALYZE hi_new_device")
+        self.analyzed_at = self.seen.written
 
     def _seen_before(self, ids: list[str]) -> set[str]:
-        found: set[str] = set()
-        with connection.cursor() as cursor:
-            for part in _chunks(ids):
-                marks = ", ".join(["%s"] * len(part))
-                cursor.execute(
-                    f"SELECT external_id FROM hi_seen WHERE external_id IN ({marks})",  # noqa: S608
-                    part,
-                )
-                found.update(r[0] for r in cursor.fetchall())
-        return found
+        return {
+            r[0] for r in _select_in("SELECT external_id FROM hi_seen WHERE", "external_id", ids)
+        }
 
     def _devices_load(self, serials: list[str]) -> None:
         """The chunk's devices: those registered before the import (what the rows may
@@ -296,17 +396,16 @@ class _BulkImport:
         found = [
             d
             for part in _chunks(serials)
-            for d in Device.objects.filter(serial_number__in=part).select_related("product")
+            for d in Device.objects.filter(serial_number__in=part).only(
+                "id", "serial_number", "product_id"
+            )
         ]
-        new: set[int] = set()
-        with connection.cursor() as cursor:
-            for part in _chunks([str(d.pk) for d in found]):
-                marks = ", ".join(["%s"] * len(part))
-                cursor.execute(
-                    f"SELECT device_id FROM hi_new_device WHERE device_id IN ({marks})",  # noqa: S608
-                    [int(p) for p in part],
-                )
-                new.update(r[0] for r in cursor.fetchall())
+        new = {
+            r[0]
+            for r in _select_in(
+                "SELECT device_id FROM hi_new_device WHERE", "device_id", [d.pk for d in found]
+            )
+        }
         self.refs.devices.clear()
         self.chunk_new_devices = {}
         for d in found:
@@ -316,56 +415,77 @@ class _BulkImport:
                 self.refs.devices[d.serial_number].append(d)
 
     def _patients_load(self, numbers: list[str]) -> None:
-        self.chunk_patients = {}
-        for part in _chunks(numbers):
-            self.chunk_patients.update(
-                Patient.objects.filter(personal_number__in=part).values_list(
-                    "personal_number", "id"
-                )
+        self.chunk_patients = dict(
+            _select_in(
+                f"SELECT personal_number, id FROM {Patient._meta.db_table} WHERE",  # noqa: S608
+                "personal_number",
+                numbers,
             )
+        )
 
-    def chunk(self, records: list[tuple[int, dict[str, Cell]]]) -> None:
+    def _rows(self, records: list[tuple[int, dict[str, Cell]]]) -> _Chunk:
+        """A chunk's rows and what they name (no query: done while the chunk before is
+        being written)."""
         self.result.rows += len(records)
         reader_errors = _Errors()
         rows = [_Row(n, cells, reader_errors) for n, cells in records]
+        numbers = set()
         for row in rows:
             row.today = self.today
-        ids = [r.text("external_id") for r in rows]
-        seen = self._seen_before(sorted({i for i in ids if i}))
-        for external_id in sorted({i for i in ids if i} - seen):
-            self.seen.add(external_id)
+            # The patients of every personal number given (those of wrong rows too).
+            if text := row.text("personal_number"):
+                with contextlib.suppress(InvalidInput):
+                    numbers.add(_personal_number(text).digits)
+        return _Chunk(
+            rows,
+            sorted({i for r in rows if (i := r.text("external_id"))}),
+            sorted({s for r in rows if (s := r.text("serial_number"))}),
+            sorted(numbers),
+        )
+
+    def _prepare(self, chunk: _Chunk) -> _Chunk:
+        """The chunk's lookups: the external ids seen before (and now these), the devices
+        and patients the rows name, the orders imported before."""
+        chunk.seen = self._seen_before(chunk.ids)
+        for external_id in chunk.ids:
+            if external_id not in chunk.seen:
+                self.seen.add(external_id)
         self.seen.flush()
-        self._devices_load(sorted({s for r in rows if (s := r.text("serial_number"))}))
+        self._work_tables_analyze()
+        self._devices_load(chunk.serials)
         # Which ids are known first (an index lookup), then only those orders with their
         # loans: a join over the growing loans table for every chunk would be quadratic.
+        # (The unique index on external_id leaves out ''; PostgreSQL proves a list of
+        # more than 100 values implies that only when it is said: else a scan a query.)
         found = [
-            external_id
-            for part in _chunks(sorted({i for i in ids if i}))
-            for external_id in Order.objects.filter(external_id__in=part).values_list(
-                "external_id", flat=True
+            r[0]
+            for r in _select_in(
+                f"SELECT external_id FROM {Order._meta.db_table}"  # noqa: S608
+                " WHERE NOT (external_id = '') AND",
+                "external_id",
+                chunk.ids,
             )
         ]
-        existing = {
+        chunk.existing = {
             o.external_id: o
             for part in _chunks(found)
-            for o in Order.objects.select_related("loan", "loan__device").filter(
-                external_id__in=part
-            )
+            for o in Order.objects.select_related("loan", "loan__device")
+            .filter(external_id__in=part)
+            .exclude(external_id="")
         }
-        items = self._read(rows, seen, existing)
+        self._patients_load(chunk.numbers)
+        # Ids at hand: none is fetched while the chunk before is being written.
+        for pool in (self.order_ids, self.loan_ids, self.device_ids, self.patient_ids):
+            pool.reserve(len(chunk.rows))
+        return chunk
+
+    def _process(self, chunk: _Chunk) -> None:
+        """Read and check the chunk's rows, and derive the rows of its new orders."""
+        items = self._read(chunk.rows, chunk.seen, chunk.existing)
         if self.errors:
             return
-        numbers = sorted(
-            {
-                _personal_number(i.data.patient.personal_number).digits
-                for i in items
-                if i.data.patient is not None
-            }
-        )
-        self._patients_load(numbers)
         for item in items:
             self._derive(item)
-        self._flush()
 
     def _read(
         self, rows: list[_Row], seen: set[str], existing: dict[str, Order]
@@ -411,28 +531,13 @@ class _BulkImport:
         return items
 
     def _flush(self) -> None:
-        # The devices first and outside the savepoint: the check at the end reads them.
-        for table in (
-            self.devices,
-            self.intervals,
-            self.new_devices,
-            self.registrations,
-            self.homes,
-            self.gated,
-        ):
+        """What the next chunk's lookups read (and the check at the end), written at
+        once. The rest follows in the ChunkWriter's thread, the orders, loans and events
+        in its savepoint: a device used by two rows at once breaks a unique constraint
+        there; the check at the end names the rows, so writing stops and checking goes
+        on."""
+        for table in (self.devices, self.patients, self.new_devices):
             table.flush()
-        tables = (self.patients, self.orders, self.loans, self.events)
-        if self.writing:
-            try:
-                # A device used by two rows at once breaks a unique constraint here; the
-                # check at the end names the rows, so stop writing and go on checking.
-                with transaction.atomic():
-                    for table in tables:
-                        table.flush()
-            except IntegrityError:
-                self.writing = False
-        for table in tables:
-            table.rows.clear()
 
     # --- One row ------------------------------------------------------------------------
 
@@ -785,6 +890,7 @@ class _BulkImport:
     def finish(self) -> None:
         if self.errors:
             return
+        temp_tables_index()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # temporary tables get no autovacuum
                 for table in ("hi_interval", "hi_new_device", "hi_registration", "hi_patient_home"):
@@ -793,7 +899,7 @@ class _BulkImport:
         self._training_settle()
         if self.errors or self.stream_errors:
             return
-        if not self.writing:  # a constraint broke, yet no row was found wrong
+        if self.writer.broken:  # a constraint broke, yet no row was found wrong
             raise RuntimeError("the bulk import broke a constraint the checks did not find")
         self._devices_settle()
         self._patients_settle()
@@ -914,6 +1020,8 @@ class _BulkImport:
         products = {p.pk: p for p in Product.objects.all()}
         units = {}
         for order_id, unit_id, product_id, accept_key, dispatch_key, _row in self._gated_rows():
+            if len(self.events.rows) >= CHUNK_ROWS:  # bounds the memory
+                self.events.flush()
             trained = self.trained.get((unit_id, product_id))
             waits = trained is None or trained > accept_key
             self.event(
@@ -954,10 +1062,13 @@ class _BulkImport:
         """Devices the import registered: acquired on the first order that names them,
         registered that day; every device used: the state its last use left it in."""
         with connection.cursor() as cursor:
+            # Only the rows that change: a device registered by its earliest row keeps
+            # its date, and one put back in stock keeps its state.
             cursor.execute(
                 "UPDATE devices_device SET acquired_on = r.first FROM ("
                 " SELECT device_id, MIN(reg_date) AS first FROM hi_registration"
                 " GROUP BY device_id) r WHERE devices_device.id = r.device_id"
+                " AND devices_device.acquired_on IS DISTINCT FROM r.first"
             )
             cursor.execute(
                 "UPDATE devices_device SET status = u.end_status, location = u.end_location, "
@@ -965,6 +1076,8 @@ class _BulkImport:
                 " SELECT device_id, end_status, end_location, end_unit, ROW_NUMBER() OVER ("
                 "  PARTITION BY device_id ORDER BY start_key DESC) AS n FROM hi_interval"
                 ") u WHERE devices_device.id = u.device_id AND u.n = 1"
+                " AND (devices_device.status, devices_device.location, devices_device.unit_id)"
+                " IS DISTINCT FROM (u.end_status, u.end_location, u.end_unit)"
             )
         last = 0
         registered = {"location": Location.CENTRE, "unit": None}

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import translation
 
 from devices.models import Device, DeviceEvent
-from logistics.history_import import HistoryImportError, history_import
+from logistics.history_import import HistoryImportError, bulk, history_import
 from logistics.models import Loan, Training
 from logistics.tests.test_history_import import (
     ANNA,
@@ -244,6 +244,51 @@ def test_bulk_writes_what_the_actions_write(tmp_path, lars):
     assert "return_code_issued" in kinds and "deallocated" in kinds
 
 
+def test_bulk_in_chunks_of_two_rows_writes_the_same(tmp_path, lars, monkeypatch):
+    """Devices, patients and trainings shared across chunks; each chunk's orders, loans
+    and events written while the next chunk is read (on PostgreSQL, in a thread)."""
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)
+    majorna = Unit.objects.get(hsa_id=MAJORNA)
+    register(BP, "HIST-LOCAL-1", datetime.date(2024, 1, 2), lars, unit=majorna)
+    path = write_csv(tmp_path / "orders.csv", varied_rows(), COLUMNS)
+
+    by_actions, rows_by_actions, by_bulk, rows_by_bulk, _before = both_ways(path)
+
+    assert by_bulk == by_actions
+    for table, rows in rows_by_actions.items():
+        assert rows_by_bulk[table] == rows, table
+
+
+def test_text_with_copy_s_special_characters(tmp_path):
+    """Tabs, line breaks, backslashes and quotes in the text columns and the events' data
+    land as the action path writes them (COPY's text format escapes them)."""
+    reason = 'Fel\tprodukt \\ "x"\nrad två\r\\N slut'
+    pickup_point = "Apoteket \\ Mölndal\t2"
+    rows = [
+        order_row(
+            "HIST-T1",
+            "2024-03-01",
+            delivery_method="pickup_point",
+            pickup_point=pickup_point,
+            accepted_on="2024-03-04",
+            cancelled_on="2024-03-05",
+            cancel_reason=reason,
+        ),
+        order_row("HIST-T2", "2024-03-02", consultation_with="Dr \\N\tB"),
+    ]
+    columns = [*ORDER_COLUMNS, "pickup_point", "consultation_with"]
+    path = write_csv(tmp_path / "orders.csv", rows, columns)
+
+    by_actions, rows_by_actions, by_bulk, rows_by_bulk, _before = both_ways(path)
+
+    assert by_bulk == by_actions
+    for table, written in rows_by_actions.items():
+        assert rows_by_bulk[table] == written, table
+    cancelled = Order.objects.get(external_id="HIST-T1")
+    assert (cancelled.cancel_reason, cancelled.pickup_point) == (reason, pickup_point)
+    assert Order.objects.get(external_id="HIST-T2").consultation_with == "Dr \\N\tB"
+
+
 def test_the_same_file_twice_in_bulk_changes_nothing(tmp_path):
     path = write_csv(tmp_path / "orders.csv", [FIRST, SECOND])
     history_import("orders", path, bulk=True)
@@ -307,7 +352,12 @@ def action_errors(path):
         ],
     ],
 )
-def test_a_wrong_row_gives_the_action_path_s_error_and_saves_nothing(tmp_path, rows):
+@pytest.mark.parametrize("chunk_rows", [bulk.CHUNK_ROWS, 1])
+def test_a_wrong_row_gives_the_action_path_s_error_and_saves_nothing(
+    tmp_path, rows, chunk_rows, monkeypatch
+):
+    """Also with one row a chunk: the rows of a chunk are written while the next is read."""
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", chunk_rows)
     path = write_csv(tmp_path / "orders.csv", rows)
     errors = action_errors(path)
     assert errors
@@ -345,7 +395,7 @@ def test_what_bulk_refuses_it_says_so(tmp_path):
         "row 3, column serial_number",
     ]
     assert all("without --bulk" in e for e in errors)
-    with pytest.raises(HistoryImportError, match="only for orders"):
+    with translation.override("en"), pytest.raises(HistoryImportError, match="only for orders"):
         history_import("support", path, bulk=True)
 
 
