@@ -37,6 +37,7 @@ from django.db import connection, models, transaction
 
 from catalog.choices import BillingType
 from catalog.models import GuidanceVersion, Product
+from core.db import model_columns
 from devices.choices import DeviceStatus, EventKind, Location
 from devices.models import Device, DeviceEvent
 from logistics.calendar import PICKUP_WITHIN, RENT_STOPS_AFTER, is_working_day
@@ -586,142 +587,20 @@ def _device_generate(ctx: _Context) -> None:
 
 
 def _tables() -> dict[str, Table]:
-    def t(model: type[models.Model], columns: Sequence[str]) -> Table:
-        return Table(model, columns, next_id=_max_id(model))
-
+    """One writer per table; each row is a tuple in the table's column order."""
+    models_by_key = {
+        "units": Unit,
+        "people": Person,
+        "members": Membership,
+        "patients": Patient,
+        "devices": Device,
+        "orders": Order,
+        "loans": Loan,
+        "events": DeviceEvent,
+    }
     return {
-        "units": t(
-            Unit,
-            [
-                "id",
-                "principal_id",
-                "name",
-                "unit_type",
-                "hsa_id",
-                "cost_centre",
-                "street_address",
-                "postal_code",
-                "city",
-                "tour_route_id",
-                "is_active",
-            ],
-        ),
-        "people": t(
-            Person,
-            [
-                "id",
-                "user_id",
-                "principal_id",
-                "first_name",
-                "last_name",
-                "profession",
-                "email",
-                "phone",
-                "hsa_id",
-            ],
-        ),
-        "members": t(
-            Membership, ["id", "person_id", "unit_id", "role", "valid_from", "valid_until"]
-        ),
-        "patients": t(
-            Patient,
-            [
-                "id",
-                "personal_number",
-                "is_coordination_number",
-                "protected_identity",
-                "first_name",
-                "last_name",
-                "street_address",
-                "postal_code",
-                "city",
-                "home_municipality_id",
-            ],
-        ),
-        "devices": t(
-            Device,
-            [
-                "id",
-                "product_id",
-                "serial_number",
-                "udi",
-                "gtin",
-                "acquired_on",
-                "status",
-                "location",
-                "unit_id",
-            ],
-        ),
-        "orders": t(
-            Order,
-            [
-                "id",
-                "kind",
-                "status",
-                "product_id",
-                "guidance_id",
-                "patient_id",
-                "unit_id",
-                "principal_id",
-                "prescriber_id",
-                "cost_bearer_id",
-                "criteria",
-                "several_principals",
-                "consultation_with",
-                "consultation_on",
-                "delivery_method",
-                "pickup_point",
-                "urgent",
-                "urgent_fee",
-                "note",
-                "ordered_on",
-                "due_date",
-                "waits_for_training",
-                "device_id",
-                "delivered_on",
-                "delivery_working_days",
-                "cancel_reason",
-                "created_by_id",
-                "created_at",
-                "idempotency_key",
-                "external_id",
-            ],
-        ),
-        "loans": t(
-            Loan,
-            [
-                "id",
-                "device_id",
-                "order_id",
-                "patient_id",
-                "unit_id",
-                "cost_bearer_id",
-                "started_on",
-                "pickup_requested_on",
-                "return_method",
-                "return_code_hash",
-                "pickup_due_on",
-                "rent_stops_on",
-                "ended_on",
-            ],
-        ),
-        "events": t(
-            DeviceEvent,
-            [
-                "id",
-                "device_id",
-                "order_id",
-                "loan_id",
-                "kind",
-                "from_status",
-                "to_status",
-                "occurred_at",
-                "recorded_at",
-                "actor_id",
-                "acting_unit_id",
-                "data",
-            ],
-        ),
+        key: Table(model, model_columns(model), next_id=_max_id(model))
+        for key, model in models_by_key.items()
     }
 
 

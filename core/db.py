@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Model
+
+
+def model_columns(model: type[Model], *, with_id: bool = True) -> tuple[str, ...]:
+    """The model's table columns in declaration order: the columns of a bulk COPY or
+    INSERT written row by row as plain tuples (the bench generator, the bulk import)."""
+    return tuple(str(f.column) for f in model._meta.concrete_fields if with_id or not f.primary_key)
+
 
 def append_only_trigger_create(table: str) -> Any:
     """A migration operation that, on PostgreSQL, makes ``table`` refuse UPDATE and DELETE.

@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from catalog.models import Product
+from core.db import model_columns
 from core.errors import InvalidInput
 from core.imports import ImportRowError
 from devices.choices import DeviceStatus, EventKind, Location
@@ -1118,89 +1119,12 @@ class _BulkImport:
             )
 
 
-ORDER_COLUMNS = (
-    "id",
-    "kind",
-    "status",
-    "product_id",
-    "guidance_id",
-    "patient_id",
-    "unit_id",
-    "principal_id",
-    "prescriber_id",
-    "cost_bearer_id",
-    "criteria",
-    "several_principals",
-    "consultation_with",
-    "consultation_on",
-    "delivery_method",
-    "pickup_point",
-    "urgent",
-    "urgent_fee",
-    "note",
-    "ordered_on",
-    "due_date",
-    "waits_for_training",
-    "device_id",
-    "delivered_on",
-    "delivery_working_days",
-    "cancel_reason",
-    "created_by_id",
-    "created_at",
-    "idempotency_key",
-    "external_id",
-)
-LOAN_COLUMNS = (
-    "id",
-    "device_id",
-    "order_id",
-    "patient_id",
-    "unit_id",
-    "cost_bearer_id",
-    "started_on",
-    "pickup_requested_on",
-    "return_method",
-    "return_code_hash",
-    "pickup_due_on",
-    "rent_stops_on",
-    "ended_on",
-)
-EVENT_COLUMNS = (
-    "device_id",
-    "order_id",
-    "loan_id",
-    "kind",
-    "from_status",
-    "to_status",
-    "occurred_at",
-    "recorded_at",
-    "actor_id",
-    "acting_unit_id",
-    "data",
-)
-DEVICE_COLUMNS = (
-    "id",
-    "product_id",
-    "serial_number",
-    "udi",
-    "gtin",
-    "acquired_on",
-    "status",
-    "location",
-    "unit_id",
-)
-PATIENT_COLUMNS = (
-    "id",
-    "personal_number",
-    "is_coordination_number",
-    "protected_identity",
-    "first_name",
-    "last_name",
-    "street_address",
-    "postal_code",
-    "city",
-    "home_municipality_id",
-)
+# The tables' columns in their declaration order, as the rows below are built.
+ORDER_COLUMNS = model_columns(Order)
+LOAN_COLUMNS = model_columns(Loan)
+EVENT_COLUMNS = model_columns(DeviceEvent, with_id=False)  # ids from the sequence
+DEVICE_COLUMNS = model_columns(Device)
+PATIENT_COLUMNS = model_columns(Patient)
 
 
 def orders_bulk_import(path: Path, *, dry_run: bool, progress: bool) -> BulkResult:
