@@ -4,6 +4,7 @@
 - ``python -m bench measure``: follow-up and rent against hand-written SQL;
 - ``python -m bench http``: order placement and pages over HTTP, beside pgbench;
 - ``python -m bench import --rows N``: the bulk historical import beside a raw COPY;
+- ``python -m bench profile``: where a request's time goes (pyinstrument, in process);
 - ``python -m bench suite``: all of it at 10 000, 100 000 and 1 000 000 devices, each in a
   fresh database on the server of ``BENCH_DATABASE_URL``, into one result file.
 
@@ -41,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="time the bulk historical import beside a raw COPY")
     imp.add_argument("--rows", type=int, default=1_000_000)
     imp.add_argument("--seed", type=int, default=1)
+    prof = sub.add_parser("profile", help="where a request's time goes (pyinstrument)")
+    prof.add_argument("--orders", type=int, default=40, help="whole orders profiled")
+    prof.add_argument("--visits", type=int, default=15, help="visits of each page profiled")
+    prof.add_argument("--out", type=Path, default=None, help="the markdown file to write")
     suite = sub.add_parser("suite", help="every figure at every size, one result file")
     suite.add_argument("--sizes", default="10000,100000,1000000", help="devices, comma separated")
     suite.add_argument("--import-rows", type=int, default=1_000_000)
@@ -112,6 +117,18 @@ def main(argv: list[str] | None = None) -> int:
         figures = {"historical_import": importing.run(args.rows, seed=args.seed, echo=print)}
         print(json.dumps(figures, indent=2, default=str))
         _out(args, figures["historical_import"])
+        return 0
+    if args.command == "profile":
+        from bench import http, profile
+
+        try:
+            prof = profile.run(orders=args.orders, visits=args.visits)
+        except http.LoadError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        out = profile.write(prof, "python -m bench " + " ".join(sys.argv[1:]), args.out)
+        print(json.dumps(prof["operations"], indent=2))
+        print(f"written: {out}")
         return 0
     if args.command == "http":
         from bench import http

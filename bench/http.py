@@ -468,30 +468,38 @@ class _Numbers:
         return f"{day:%Y%m%d}-{birth:03d}{luhn_check_digit(nine)}"
 
 
-def _order_flow(port: int, fixture: Fixture, numbers: _Numbers) -> Callable[[int, Recorder], None]:
-    centre = {"Authorization": f"Bearer {fixture.centre_token}"}
+Step = tuple[str, str, dict[str, Any] | None, dict[str, str], int, str]
 
+
+def order_steps(fixture: Fixture, prescriber: Prescriber, personal_number: str) -> list[Step]:
+    """One order's five POSTs: (name, path, body, headers, expected code, new status);
+    ``{id}`` in a path is the order the first one created."""
+    centre = {"Authorization": f"Bearer {fixture.centre_token}"}
+    nurse = {"Authorization": f"Bearer {prescriber.token}"}
+    body = {
+        "product": fixture.product,
+        "unit": prescriber.unit_id,
+        "kind": "prescription",
+        "personal_number": personal_number,
+        "first_name": "Bench",
+        "last_name": "Patient",
+        "criteria": fixture.criteria,
+        "delivery_method": "tour_van_home",
+    }
+    return [
+        ("prescribe", "/api/v1/orders", body, nurse, 201, "submitted"),
+        ("accept", "/api/v1/orders/{id}/accept", None, centre, 200, "accepted"),
+        ("allocate", "/api/v1/orders/{id}/allocate", {}, centre, 200, "allocated"),
+        ("dispatch", "/api/v1/orders/{id}/dispatch", None, centre, 200, "dispatched"),
+        ("deliver", "/api/v1/orders/{id}/deliver", {}, centre, 200, "delivered"),
+    ]
+
+
+def _order_flow(port: int, fixture: Fixture, numbers: _Numbers) -> Callable[[int, Recorder], None]:
     def flow(index: int, rec: Recorder) -> None:
         prescriber = fixture.prescribers[index % len(fixture.prescribers)]
-        nurse = {"Authorization": f"Bearer {prescriber.token}"}
         started = time.perf_counter()
-        body = {
-            "product": fixture.product,
-            "unit": prescriber.unit_id,
-            "kind": "prescription",
-            "personal_number": numbers.take(),
-            "first_name": "Bench",
-            "last_name": "Patient",
-            "criteria": fixture.criteria,
-            "delivery_method": "tour_van_home",
-        }
-        steps: list[tuple[str, str, dict[str, Any] | None, dict[str, str], int, str]] = [
-            ("prescribe", "/api/v1/orders", body, nurse, 201, "submitted"),
-            ("accept", "/api/v1/orders/{id}/accept", None, centre, 200, "accepted"),
-            ("allocate", "/api/v1/orders/{id}/allocate", {}, centre, 200, "allocated"),
-            ("dispatch", "/api/v1/orders/{id}/dispatch", None, centre, 200, "dispatched"),
-            ("deliver", "/api/v1/orders/{id}/deliver", {}, centre, 200, "delivered"),
-        ]
+        steps = order_steps(fixture, prescriber, numbers.take())
         order_id: int | None = None
         for name, path, payload, headers, expected, status in steps:
             url = path.format(id=order_id)
@@ -567,57 +575,61 @@ def _html(text: str) -> Callable[[bytes], bool]:
     return lambda raw: needle in raw and b"</html>" in raw
 
 
-def _pages(port: int, fixture: Fixture, rng: random.Random) -> Callable[[int, Recorder], None]:
+def page_menu(
+    fixture: Fixture, prescriber: Prescriber, device: tuple[int, str], patient: int | None
+) -> list[Page]:
+    """The pages a run chooses from: the device centre's and a prescriber's."""
     cookie = settings.SESSION_COOKIE_NAME
     centre_api = {"Authorization": f"Bearer {fixture.centre_token}"}
     centre_page = {"Cookie": f"{cookie}={fixture.centre_session}"}
+    nurse_api = {"Authorization": f"Bearer {prescriber.token}"}
+    nurse_page = {"Cookie": f"{cookie}={prescriber.session_key}"}
+    device_id, serial = device
+    menu = [
+        Page("work queue (page)", "/hmc/", centre_page, _html("<table")),
+        Page(
+            "device history (page)",
+            f"/hmc/hjalpmedel/{device_id}/",
+            centre_page,
+            _html(serial),
+        ),
+        Page(
+            "device history (API)",
+            f"/api/v1/devices/{device_id}/events",
+            centre_api,
+            functools.partial(_history_of, device=device_id),
+        ),
+        Page("unit order list (page)", "/bestallningar/", nurse_page, _html("<table")),
+        Page(
+            "unit order list (API)",
+            f"/api/v1/orders?unit={prescriber.unit_id}",
+            nurse_api,
+            _json_list,
+        ),
+        Page(
+            "unit loans (API)",
+            f"/api/v1/loans?unit={prescriber.unit_id}&open=true",
+            nurse_api,
+            _json_list,
+        ),
+    ]
+    if patient is not None:
+        menu.append(
+            Page("patient's devices (page)", f"/patienter/{patient}/", nurse_page, _html("<h1"))
+        )
+    return menu
+
+
+def _pages(port: int, fixture: Fixture, rng: random.Random) -> Callable[[int, Recorder], None]:
     lock = threading.Lock()
 
     def choose(index: int) -> Page:
         with lock:
             r = rng.random()
-            device, serial = rng.choice(fixture.devices)
+            device = rng.choice(fixture.devices)
             p = fixture.prescribers[index % len(fixture.prescribers)]
             patient = rng.choice(p.patient_ids) if p.patient_ids else None
-        nurse_api = {"Authorization": f"Bearer {p.token}"}
-        nurse_page = {"Cookie": f"{cookie}={p.session_key}"}
-        menu = [
-            Page("work queue (page)", "/hmc/", centre_page, _html("<table")),
-            Page(
-                "device history (page)",
-                f"/hmc/hjalpmedel/{device}/",
-                centre_page,
-                _html(serial),
-            ),
-            Page(
-                "device history (API)",
-                f"/api/v1/devices/{device}/events",
-                centre_api,
-                functools.partial(_history_of, device=device),
-            ),
-            Page("unit order list (page)", "/bestallningar/", nurse_page, _html("<table")),
-            Page(
-                "unit order list (API)",
-                f"/api/v1/orders?unit={p.unit_id}",
-                nurse_api,
-                _json_list,
-            ),
-            Page(
-                "unit loans (API)",
-                f"/api/v1/loans?unit={p.unit_id}&open=true",
-                nurse_api,
-                _json_list,
-            ),
-        ]
-        if patient is not None:
-            menu.append(
-                Page(
-                    "patient's devices (page)",
-                    f"/patienter/{patient}/",
-                    nurse_page,
-                    _html("<h1"),
-                )
-            )
+        menu = page_menu(fixture, p, device, patient)
         return menu[int(r * len(menu))]
 
     def visit(index: int, rec: Recorder) -> None:

@@ -8,7 +8,9 @@ import json
 import os
 import platform
 import shlex
+import statistics
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,25 +28,55 @@ def _memory_gib() -> float | None:
     return None
 
 
+def _cpu_model() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return ""
+    for line in text.splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return ""
+
+
+def python_loop_ms() -> float:
+    """The machine's speed for this Python, to compare runs made on different days (the
+    shared machines here vary by half): the median of 5 timings of one fixed loop."""
+    runs = []
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        runs.append(time.perf_counter() - started)
+    return round(statistics.median(runs) * 1000, 1)
+
+
 def environment() -> dict[str, Any]:
     # Imported here: the suite writes its report without setting Django up.
     from django.db import connection
 
     from devices.models import Device, DeviceEvent
 
+    settings_shown: dict[str, str] = {}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SHOW server_version")
             version = f"PostgreSQL {cursor.fetchone()[0]}"
+            for name in ("join_collapse_limit", "work_mem", "shared_buffers", "jit"):
+                cursor.execute(f"SHOW {name}")
+                settings_shown[name] = cursor.fetchone()[0]
         else:
             cursor.execute("SELECT sqlite_version()")
             version = f"SQLite {cursor.fetchone()[0]}"
     return {
         "cores": os.cpu_count(),
         "memory_gib": _memory_gib(),
-        "cpu": platform.processor() or platform.machine(),
+        "cpu": _cpu_model() or platform.processor() or platform.machine(),
         "python": platform.python_version(),
+        "python_loop_ms": python_loop_ms(),
         "database": version,
+        "database_settings": settings_shown,
         "devices": Device.objects.count(),
         "events": DeviceEvent.objects.count(),
         "command": "python -m bench " + shlex.join(sys.argv[1:]),
@@ -53,14 +85,24 @@ def environment() -> dict[str, Any]:
     }
 
 
+def _speed(env: dict[str, Any]) -> str:
+    loop = env.get("python_loop_ms")
+    return f"; Python speed: {loop} ms for the fixed loop (lower is faster)" if loop else ""
+
+
+def _db_settings(env: dict[str, Any]) -> str:
+    shown = env.get("database_settings") or {}
+    return "; " + ", ".join(f"{k} = {v}" for k, v in shown.items()) if shown else ""
+
+
 def _header(result: dict[str, Any]) -> list[str]:
     env = result["environment"]
     return [
         f"# Benchmark run {result['started_at']}",
         "",
         f"- Command: `{env['command']}`",
-        f"- Machine: {env['cores']} cores, {env['memory_gib']} GiB, {env['cpu']}",
-        f"- Database: {env['database']} ({env['database_name']})",
+        f"- Machine: {env['cores']} cores, {env['memory_gib']} GiB, {env['cpu']}{_speed(env)}",
+        f"- Database: {env['database']} ({env['database_name']}){_db_settings(env)}",
         f"- Data: {env['devices']:,} devices, {env['events']:,} events",
         "",
     ]
@@ -210,8 +252,8 @@ def suite_markdown(result: dict[str, Any]) -> str:
             "",
             f"# {int(n):,} devices",
             "",
-            f"- Machine: {env['cores']} cores, {env['memory_gib']} GiB, {env['cpu']}",
-            f"- Database: {env['database']} ({env['database_name']})",
+            f"- Machine: {env['cores']} cores, {env['memory_gib']} GiB, {env['cpu']}{_speed(env)}",
+            f"- Database: {env['database']} ({env['database_name']}){_db_settings(env)}",
             f"- Data: {env['devices']:,} devices, {env['events']:,} events; generated in "
             f"{size['generate']['seconds']:.0f} s",
             "",

@@ -51,7 +51,12 @@ from registry.models import TourRoute, Unit
 
 M = TypeVar("M", bound=Model)
 
-QUEUE_PAGE_SIZE = 100
+# Rows per page of the work queue: staff work from the top (due first), so 50 is the
+# default; 25 and 100 can be chosen. A row costs about 0.5 ms to render (its next-step
+# form included), the page's largest part (docs/performance.md).
+QUEUE_PAGE_SIZES = (25, 50, 100)
+QUEUE_PAGE_SIZE = 50
+RETURNS_PAGE_SIZE = 100
 # Up to this many units with open orders the unit filter is a list to choose from; above
 # it (a national device centre has thousands) it is a search on the unit's name.
 UNIT_CHOICES_LIMIT = 200
@@ -134,6 +139,8 @@ def work_queue(request: HttpRequest) -> HttpResponse:
     route = request.GET.get("route", "").strip()[:16]
     unit = _int_param(request.GET.get("unit"))
     unit_name = request.GET.get("unit_name", "").strip()[:100]
+    per_page = _int_param(request.GET.get("per_page"))
+    per_page = per_page if per_page in QUEUE_PAGE_SIZES else QUEUE_PAGE_SIZE
     # The counts follow every filter but the status, so each count is a filter to choose.
     unfiltered = selectors.order_queue(
         user=request.user, product=product, route=route, unit=unit, unit_name=unit_name
@@ -143,7 +150,7 @@ def work_queue(request: HttpRequest) -> HttpResponse:
     # The status counts already say how many orders the filter holds: the paginator
     # need not count them again (a scan of every open order at national scale).
     known = counts.get(status, 0) if status else sum(counts.values())
-    page = _KnownCountPaginator(orders, QUEUE_PAGE_SIZE, known).get_page(request.GET.get("page"))
+    page = _KnownCountPaginator(orders, per_page, known).get_page(request.GET.get("page"))
     open_units = Unit.objects.filter(
         pk__in=Order.objects.filter(status__in=OPEN_ORDER_STATUSES).values("unit_id")
     )
@@ -176,6 +183,8 @@ def work_queue(request: HttpRequest) -> HttpResponse:
         "units": units,
         "unit_search": unit_search,
         "unit_name": unit_name,
+        "per_page": per_page,
+        "page_sizes": QUEUE_PAGE_SIZES,
         "today": today,
     }
     # htmx asks for the counts and the table only when a filter changes.
@@ -305,7 +314,7 @@ def returns(request: HttpRequest) -> HttpResponse:
     device_centre_check(request.user)
     route = request.GET.get("route", "").strip()[:16]
     loans = selectors.returns_incoming(user=request.user, route=route)
-    page = _page(request, loans, QUEUE_PAGE_SIZE)
+    page = _page(request, loans, RETURNS_PAGE_SIZE)
     today = timezone.localdate()
     rows = []
     for loan in page:

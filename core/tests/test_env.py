@@ -47,3 +47,47 @@ def test_english_when_chosen_in_the_language_menu(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get(reverse("login"))
     assert "Log in" in page.content.decode()
+
+
+def _database_options(**env: str) -> dict[str, object]:
+    """The database OPTIONS the settings make from these environment variables."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = "import json, config.settings as s; print(json.dumps(s.DATABASES['default'].get('OPTIONS', {})))"  # noqa: E501
+    run_env = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "DATABASE_"))}
+    run_env.update(SECRET_KEY="x", **env)
+    out = subprocess.run(  # noqa: S603 - this Python, a fixed program
+        [sys.executable, "-c", code], env=run_env, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_postgresql_plans_long_joins_in_the_order_written():
+    """docs/decisions/0006: beyond 4 relations PostgreSQL keeps the joins' written order,
+    so a read with its related rows is not planned for longer than it runs."""
+    url = "postgres://u@db.example/app"
+    options = _database_options(DATABASE_URL=url)["options"]
+    assert options == "-c join_collapse_limit=4 -c from_collapse_limit=4"
+    assert _database_options(DATABASE_URL=url, DB_JOIN_COLLAPSE_LIMIT="0") == {}
+    kept = _database_options(DATABASE_URL=url + "?options=-c%20statement_timeout%3D5000")
+    assert kept["options"] == (
+        "-c statement_timeout=5000 -c join_collapse_limit=4 -c from_collapse_limit=4"
+    )
+    assert "options" not in _database_options(DATABASE_URL="sqlite:////tmp/x.sqlite3")
+
+
+@pytest.mark.django_db
+def test_the_live_postgresql_connection_has_the_limit():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW join_collapse_limit")
+        limit = cursor.fetchone()[0]
+    options = str(connection.settings_dict.get("OPTIONS", {}).get("options", ""))
+    expected = options.split("join_collapse_limit=")[1].split()[0] if options else "8"
+    assert limit == expected

@@ -204,6 +204,29 @@ def test_work_queue_unit_filter_is_a_list_or_a_name_search(anna, sara, lars_clie
     assert f'id="order-{theirs.pk}"' not in found
 
 
+def test_work_queue_rows_per_page_can_be_chosen(anna, lars_client, monkeypatch):
+    from logistics import views
+
+    monkeypatch.setattr(views, "QUEUE_PAGE_SIZES", (1, 2, 3))
+    monkeypatch.setattr(views, "QUEUE_PAGE_SIZE", 2)
+    orders = [submit(anna, n=n) for n in (1, 2, 3)]
+    shown = [f'id="order-{o.pk}"' for o in orders]
+
+    default = html(lars_client.get(url("work_queue")))
+    assert [row in default for row in shown].count(True) == 2
+    assert '<option value="2" selected>' in default
+    assert "Sida 1 av 2" in default
+
+    three = html(lars_client.get(url("work_queue"), {"per_page": "3"}))
+    assert all(row in three for row in shown)
+    assert '<option value="3" selected>' in three
+    # The next page keeps the choice; a size not offered falls back to the default.
+    one = html(lars_client.get(url("work_queue"), {"per_page": "1"}))
+    assert "per_page=1&amp;page=2" in one
+    other = html(lars_client.get(url("work_queue"), {"per_page": "7"}))
+    assert [row in other for row in shown].count(True) == 2
+
+
 def test_work_queue_logs_one_access_per_patient_row(anna, lars, lars_client):
     orders = [submit(anna, n=n) for n in (1, 2, 3)]
     lars_client.get(url("work_queue"))
