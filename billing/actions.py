@@ -38,7 +38,7 @@ from core.events import domain_event_record
 from logistics.models import Loan
 from orders.models import Patient
 from registry.access import finance_check
-from registry.models import Principal
+from registry.models import Principal, Unit
 
 SALE_KINDS = {
     BillingType.SALE: LineKind.SALE,
@@ -135,11 +135,20 @@ class _Prices:
 
 
 # What a line needs of a loan besides its period, in PlannedLine's order after kind.
-_LOAN_VALUES = ("pk", "order__product_id", "device__serial_number", "unit_id", "unit__cost_centre")
+# The unit's cost centre comes from a dict of the units (``_cost_centres``), not a join:
+# at a million loans the join to the units was a tenth of the query's time.
+_LOAN_VALUES = ("pk", "order__product_id", "device__serial_number", "unit_id")
+
+
+def _cost_centres() -> dict[int, str]:
+    return dict(Unit.objects.values_list("pk", "cost_centre"))
 
 
 def _rent_lines(
-    month: datetime.date, prices: _Prices, transfers: dict[int, list[rent.Transfer]]
+    month: datetime.date,
+    prices: _Prices,
+    transfers: dict[int, list[rent.Transfer]],
+    centres: dict[int, str],
 ) -> list[PlannedLine]:
     """The rent lines of ``month``, in no particular order. The database gives each loan's
     billed days of the month, [first, until): from delivery (which counts) to the rent
@@ -174,7 +183,8 @@ def _rent_lines(
     priced, rent_of = prices.rent, prices.rent_of
     lines: list[PlannedLine] = []
     append = lines.append
-    for pk, product, serial, unit, centre, first, until, bearer, patient, started in rows:
+    for pk, product, serial, unit, first, until, bearer, patient, started in rows:
+        centre = centres[unit]
         moves = transfers.get(patient)
         if moves is None:
             days = (until - first).days
@@ -226,7 +236,8 @@ def _month_lines(month: datetime.date) -> list[PlannedLine]:
     nxt = rent.next_month(month)
     prices = _Prices(month)
     transfers = _transfers_by_patient(nxt)
-    lines = _rent_lines(month, prices, transfers)
+    centres = _cost_centres()
+    lines = _rent_lines(month, prices, transfers, centres)
     delivered = (
         Loan.objects.filter(started_on__gte=month, started_on__lt=nxt)
         .filter(Q(order__product_id__in=list(prices.sale)) | Q(order__urgent_fee__gt=0))
@@ -236,7 +247,8 @@ def _month_lines(month: datetime.date) -> list[PlannedLine]:
     )
     sold: list[PlannedLine] = []
     urgent: list[PlannedLine] = []
-    for pk, product, serial, unit, centre, recorded, patient, started, fee in delivered:
+    for pk, product, serial, unit, recorded, patient, started, fee in delivered:
+        centre = centres[unit]
         moves = transfers.get(patient)
         bearer = rent.bearer_on(recorded, started, moves, started) if moves else recorded
         sale = prices.sale.get(product)
