@@ -27,7 +27,7 @@ import heapq
 import itertools
 import json
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -111,43 +111,39 @@ def _key_date(key: int) -> datetime.date:
     return datetime.date.fromordinal((key >> ROW_BITS) // 32)
 
 
-_JSON_CACHE: dict[tuple[tuple[str, Any], ...], str] = {}
+_JsonKey = tuple[tuple[str, Any], ...]
+_JSON_CACHE: dict[_JsonKey, str] = {}
+_COPY_JSON_CACHE: dict[_JsonKey, str] = {}
 
 
-def _json(data: dict[str, Any] | None) -> str:
-    """The event's data as JSON; the few that recur (most steps' data) written once."""
+def _json_cached(
+    data: dict[str, Any] | None, cache: dict[_JsonKey, str], render: Callable[[str], str]
+) -> str:
+    """``render(json.dumps(data))``; the few data that recur (most steps' data) rendered
+    once, in ``cache``."""
     if not data:
         return "{}"
     key = tuple(data.items())
     try:
-        text = _JSON_CACHE.get(key)
+        text = cache.get(key)
     except TypeError:  # an unhashable value
-        return json.dumps(data)
+        return render(json.dumps(data))
     if text is None:
-        text = json.dumps(data)
-        if len(_JSON_CACHE) < 10_000:
-            _JSON_CACHE[key] = text
+        text = render(json.dumps(data))
+        if len(cache) < 10_000:
+            cache[key] = text
     return text
 
 
-_COPY_JSON_CACHE: dict[tuple[tuple[str, Any], ...], str] = {}
+def _json(data: dict[str, Any] | None) -> str:
+    """The event's data as JSON."""
+    return _json_cached(data, _JSON_CACHE, str)
 
 
 def _json_copy(data: dict[str, Any] | None) -> str:
     """``_json`` as COPY text: json.dumps escapes control characters with backslashes,
     which COPY's text format doubles."""
-    if not data:
-        return "{}"
-    key = tuple(data.items())
-    try:
-        text = _COPY_JSON_CACHE.get(key)
-    except TypeError:  # an unhashable value
-        return copy_value(json.dumps(data))
-    if text is None:
-        text = copy_value(json.dumps(data))
-        if len(_COPY_JSON_CACHE) < 10_000:
-            _COPY_JSON_CACHE[key] = text
-    return text
+    return _json_cached(data, _COPY_JSON_CACHE, copy_value)
 
 
 def _select_in(select: str, column: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
