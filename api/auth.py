@@ -16,7 +16,8 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         api_token = (
-            ApiToken.objects.select_related("user")
+            # The user's person (and employer) with it: every access check asks for it.
+            ApiToken.objects.select_related("user__person__principal")
             .filter(key_hash=token_hash(token), revoked=False, user__is_active=True)
             .first()
         )

@@ -148,4 +148,9 @@ def access_log_flush(accesses: RequestAccesses) -> list[AccessLogEntry]:
                 outside_care_units=not shared,
             )
         )
+    if len(rows) == 1:
+        # One row, the common case (a request about one order or patient): a plain
+        # INSERT, atomic on its own, spares bulk_create's BEGIN and COMMIT round trips.
+        rows[0].save()
+        return rows
     return AccessLogEntry.objects.bulk_create(rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -28,6 +29,7 @@ from orders.choices import (
 )
 from orders.models import Order, Patient
 from orders.personal_numbers import personal_number_parse
+from orders.selectors import ORDER_RELATED, order_not_found
 from registry.access import (
     acting_unit_check,
     device_centre_check,
@@ -37,7 +39,13 @@ from registry.access import (
 )
 from registry.choices import PrincipalKind
 from registry.models import Person, Principal, Unit
-from registry.selectors import AREA_SUPPLY_AGREEMENTS, COLLABORATION_AGREEMENT, signature_active
+from registry.selectors import (
+    AREA_SUPPLY_AGREEMENTS,
+    COLLABORATION_AGREEMENT,
+    signatures_active,
+)
+
+CENTS = Decimal("0.01")
 
 
 @dataclass
@@ -88,15 +96,19 @@ class Refusal:
 
 
 def _agreement_refusal(principal: Principal, area: str, on: datetime.date) -> Refusal | None:
-    if signature_active(principal=principal, agreement_code=COLLABORATION_AGREEMENT, on=on) is None:
+    area_agreement = AREA_SUPPLY_AGREEMENTS[area]
+    # Both agreements' signatures in one query.
+    signed = signatures_active(
+        principal=principal, agreement_codes=(COLLABORATION_AGREEMENT, area_agreement), on=on
+    )
+    if COLLABORATION_AGREEMENT not in signed:
         return Refusal(
             "principal_not_signed",
             _("%(principal)s has not signed the collaboration agreement on digital devices.")
             % {"principal": principal.name},
             status=403,
         )
-    area_agreement = AREA_SUPPLY_AGREEMENTS[area]
-    if signature_active(principal=principal, agreement_code=area_agreement, on=on) is None:
+    if area_agreement not in signed:
         return Refusal(
             "agreement_not_in_force",
             _("%(principal)s has no supply agreement for this area in force on %(date)s.")
@@ -323,7 +335,9 @@ def _order_submit(*, data: OrderInput, acting_user: ActingUser) -> Order:
                 field="local_device_serial",
             )
     due = add_working_days(ordered_on, 1 if data.urgent else product.agreed_delivery_days)
-    fee = settings.URGENT_DELIVERY_FEE if data.urgent else 0
+    # In the field's own precision, as a read of the saved order gives it: the API
+    # answers from this object.
+    fee = Decimal(settings.URGENT_DELIVERY_FEE if data.urgent else 0).quantize(CENTS)
     order = Order.objects.create(
         kind=data.kind,
         product=product,
@@ -405,7 +419,20 @@ def _deliver_from_local_stock(
 
 
 def order_locked(order: Order) -> Order:
-    return Order.objects.select_for_update().select_related("product", "unit").get(pk=order.pk)
+    """Re-read the order under a row lock (two requests cannot both move it), with the
+    related rows the action and its answer use: the API answers from this object instead
+    of reading the order again. The lock covers the order, its product and its unit rows,
+    as it always has; the rows joined only to be shown (patient, device, guidance, …) are
+    read, not locked (``of``). 404 for a number that names no order: the API passes the
+    device centre's steps a bare number (``order_for_step``)."""
+    try:
+        return (
+            Order.objects.select_for_update(of=("self", "product", "unit"))
+            .select_related(*ORDER_RELATED)
+            .get(pk=order.pk)
+        )
+    except Order.DoesNotExist:
+        raise order_not_found() from None
 
 
 @transaction.atomic

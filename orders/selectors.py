@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
 from core.actors import ActingUser
 from core.errors import NotFound
@@ -33,21 +34,29 @@ def patient_address_for(user: ActingUser, patient: Patient | None) -> str | None
     return ", ".join(p for p in parts if p) or None
 
 
+# The related rows an order is shown with (the API's answer, the screens' rows).
+ORDER_RELATED = (
+    "product",
+    "unit",
+    "unit__principal",
+    "patient",
+    "device",
+    "prescriber",
+    "guidance",
+    "cost_bearer",
+)
+
+
+def order_not_found() -> NotFound:
+    return NotFound("order_not_found", _("No order with that number is visible to you."))
+
+
 def orders_visible_to(user: ActingUser) -> QuerySet[Order]:
     """Device-centre staff see every order; prescribers and unit managers the orders of
     the units they work in; roles without patient data (coordinator, finance officer,
     analyst) are refused (403)."""
     patient_data_check(user)
-    qs = Order.objects.select_related(
-        "product",
-        "unit",
-        "unit__principal",
-        "patient",
-        "device",
-        "prescriber",
-        "guidance",
-        "cost_bearer",
-    )
+    qs = Order.objects.select_related(*ORDER_RELATED)
     if is_device_centre(user):
         return qs
     return qs.filter(unit_id__in=unit_ids_of(user))
@@ -82,24 +91,33 @@ def order_list(
 def order_get(*, user: ActingUser, pk: int) -> Order:
     order = orders_visible_to(user).filter(pk=pk).first()
     if order is None:
-        from django.utils.translation import gettext as _
+        raise order_not_found()
+    return order
 
-        raise NotFound("order_not_found", _("No order with that number is visible to you."))
+
+def order_shown(*, user: ActingUser, order: Order) -> Order:
+    """An order an action has just written (with ``ORDER_RELATED`` in hand), to answer
+    with instead of reading it again: the same refusals as ``order_get`` (403 without
+    patient data, 404 outside the user's units), decided on the object."""
+    patient_data_check(user)
+    if not is_device_centre(user) and order.unit_id not in unit_ids_of(user):
+        raise order_not_found()
     return order
 
 
 def order_for_step(*, user: ActingUser, pk: int) -> Order:
-    """The order the user is about to move a step: the same visibility as ``order_get``,
-    read without its related rows, since every action locks and re-reads the order."""
+    """The order the user is about to move a step, refused as ``order_get`` refuses (403
+    without patient data, then 404 outside the user's units) before the action's own
+    refusals. The device centre sees every order, so for it nothing is read here: it gets
+    the bare number, and the action reads the order once, under its lock (``order_locked``,
+    404 if there is no such order). Anyone else has the order read here, without its
+    related rows, so an order outside their units is 404 before any 403 of the action."""
     patient_data_check(user)
-    qs = Order.objects.filter(pk=pk)
-    if not is_device_centre(user):
-        qs = qs.filter(unit_id__in=unit_ids_of(user))
-    order = qs.first()
+    if is_device_centre(user):
+        return Order(pk=pk)
+    order = Order.objects.filter(pk=pk, unit_id__in=unit_ids_of(user)).first()
     if order is None:
-        from django.utils.translation import gettext as _
-
-        raise NotFound("order_not_found", _("No order with that number is visible to you."))
+        raise order_not_found()
     return order
 
 

@@ -21,37 +21,53 @@ from registry.models import ContactPerson, Membership, Person, Unit
 User = ActingUser
 
 
+# The user's side of ``Person.user``: holds the person when it was read with the user.
+_PERSON_OF_USER = Person._meta.get_field("user").remote_field
+
+
 def person_for(user: User) -> Person | None:
     if user is None or not user.is_authenticated:
         return None
     cached: Person | None = getattr(user, "_person_cache", None)
     if cached is None:
-        cached = Person.objects.select_related("principal").filter(user_id=user.pk).first()
+        if _PERSON_OF_USER.is_cached(user):
+            # Read with the user, principal included (the API's token authentication
+            # joins them): no query of its own.
+            value = _PERSON_OF_USER.get_cached_value(user)
+            cached = value if isinstance(value, Person) else None
+        else:
+            cached = Person.objects.select_related("principal").filter(user_id=user.pk).first()
         setattr(user, "_person_cache", cached)  # noqa: B010 - per-request cache on the user
     return cached
 
 
-def _memberships_on(user: User, day: datetime.date) -> list[tuple[int, str]]:
-    """(unit id, role) of the user's memberships active on ``day``. Read once per request
-    and day: the request's user object carries the answer, as it carries the person
-    (several access checks of one request ask the same question)."""
+def _memberships_of(user: User) -> list[Membership]:
+    """Every membership of the user's person, past, present and future, with its unit, in
+    the model's order: read once per request. The request's user object carries them, as
+    it carries the person: the access checks of one request (the units of the day, the
+    device-centre unit an action and the access log both ask for) are answered from this
+    one read instead of one query each."""
     person = person_for(user)
     if person is None:
         return []
-    cache: dict[datetime.date, list[tuple[int, str]]] | None = getattr(
-        user, "_memberships_cache", None
+    cached: tuple[int, list[Membership]] | None = getattr(user, "_memberships_cache", None)
+    if cached is None or cached[0] != person.pk:
+        # Keyed to the person: a user linked to another person starts afresh.
+        cached = (person.pk, list(Membership.objects.select_related("unit").filter(person=person)))
+        setattr(user, "_memberships_cache", cached)  # noqa: B010 - per-request cache
+    return cached[1]
+
+
+def _active_on(membership: Membership, day: datetime.date) -> bool:
+    """``Membership.active_on_q`` in Python: the half-open period [from, until) holds ``day``."""
+    return membership.valid_from <= day and (
+        membership.valid_until is None or day < membership.valid_until
     )
-    if cache is None or cache.get(datetime.date.min) != [(person.pk, "")]:
-        # Keyed to the person too: a user linked to another person starts afresh.
-        cache = {datetime.date.min: [(person.pk, "")]}
-        setattr(user, "_memberships_cache", cache)  # noqa: B010 - per-request cache
-    if day not in cache:
-        cache[day] = list(
-            Membership.objects.filter(person=person)
-            .filter(Membership.active_on_q(day))
-            .values_list("unit_id", "role")
-        )
-    return cache[day]
+
+
+def _memberships_on(user: User, day: datetime.date) -> list[tuple[int, str]]:
+    """(unit id, role) of the user's memberships active on ``day``, in the model's order."""
+    return [(m.unit_id, m.role) for m in _memberships_of(user) if _active_on(m, day)]
 
 
 class Role(StrEnum):
@@ -208,20 +224,12 @@ def device_centre_check(user: User) -> None:
 
 
 def device_centre_unit(user: User) -> Unit | None:
-    person = person_for(user)
-    if person is None:
-        return None
-    cached: tuple[int, Unit | None] | None = getattr(user, "_centre_unit_cache", None)
-    if cached is None or cached[0] != person.pk:
-        # Once per request (an action and the access log both ask), like the person.
-        membership = (
-            Membership.objects.select_related("unit")
-            .filter(person=person, unit__unit_type=UnitType.DEVICE_CENTRE)
-            .first()
-        )
-        cached = (person.pk, membership.unit if membership else None)
-        setattr(user, "_centre_unit_cache", cached)  # noqa: B010 - per-request cache
-    return cached[1]
+    """The device centre the user works in (the first of the model's order, on any date):
+    the unit recorded as acting for the centre's steps and their access-log rows."""
+    for membership in _memberships_of(user):
+        if membership.unit.unit_type == UnitType.DEVICE_CENTRE:
+            return membership.unit
+    return None
 
 
 def is_finance_officer(user: User) -> bool:

@@ -60,6 +60,23 @@ def signature_active(
     return signature
 
 
+def signatures_active(
+    *, principal: Principal, agreement_codes: tuple[str, ...], on: datetime.date
+) -> dict[str, AgreementSignature]:
+    """``signature_active`` for several agreements in one query: by agreement code, the
+    principal's signature valid on ``on`` of each agreement in force that day (an
+    agreement without one is left out)."""
+    found: dict[str, AgreementSignature] = {}
+    for signature in (
+        AgreementSignature.objects.select_related("agreement")
+        .filter(principal=principal, agreement__code__in=agreement_codes)
+        .filter(AgreementSignature.active_on_q(on))
+    ):
+        # The first in the model's order, as ``signature_active`` takes it.
+        found.setdefault(signature.agreement.code, signature)
+    return {code: s for code, s in found.items() if s.agreement.is_in_force(on)}
+
+
 def principal_is_party(*, principal: Principal, agreement_code: str, on: datetime.date) -> bool:
     return signature_active(principal=principal, agreement_code=agreement_code, on=on) is not None
 

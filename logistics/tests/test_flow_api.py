@@ -376,3 +376,118 @@ def test_list_endpoints_have_bounded_query_counts(
         # its one bulk insert (4); what must not happen is a query per row.
         with django_assert_max_num_queries(12):
             assert lars_client.get(url).status_code == 200, url
+
+
+def test_a_step_on_an_order_that_does_not_exist_is_404(lars_client, anna_client):
+    # The device centre's steps read the order only under the action's lock: a number
+    # that names no order is still 404, and so is another unit's order for a nurse,
+    # before the action's own 403.
+    for verb in ("accept", "allocate", "dispatch", "deliver", "cancel"):
+        assert step(lars_client, 999_999, verb, status=404)["code"] == "order_not_found"
+    assert step(anna_client, 999_999, "accept", status=404)["code"] == "order_not_found"
+
+
+def test_a_step_on_another_units_order_is_404_before_403(anna_client, anna, sara_client):
+    order_id = submitted(anna_client, anna)
+    for verb in ("accept", "allocate", "dispatch", "deliver"):
+        assert step(sara_client, order_id, verb, status=404)["code"] == "order_not_found"
+    assert Order.objects.get(pk=order_id).status == "submitted"
+
+
+def _new_personal_number(n: int) -> str:
+    from orders.personal_numbers import luhn_check_digit
+
+    nine = f"400101{n:03d}"
+    return f"19400101-{n:03d}{luhn_check_digit(nine)}"
+
+
+# The five POSTs of one order as the HTTP benchmark sends them (bench/http.py,
+# ``order_steps``: bearer tokens, a new patient): the queries each costs, pinned; the
+# same on PostgreSQL outside a test (BEGIN and COMMIT there for the savepoint pair here).
+# Each step reads its order once, under the action's lock, and answers from that object;
+# the user's person comes with the token, their memberships in one read, the access log's
+# row in one insert.
+STEP_QUERIES = {
+    # token (with the person), product, unit, the action's transaction (2), memberships,
+    # patient (read, then created in a savepoint: 4), both agreements' signatures, the
+    # guidance with its rules and codes (3), order, event; the access log: the patient's
+    # units, its row.
+    "prescribe": 18,
+    # token, transaction (2), order (locked), its update, memberships (the centre unit),
+    # event; the access log (2).
+    "accept": 9,
+    # token, transaction (2), order (locked), device (locked), device and order updates,
+    # memberships, event; the access log (2).
+    "allocate": 11,
+    # token, transaction (2), order, device, 2 updates, event; memberships, access log (3).
+    "dispatch": 11,
+    # token, transaction (2), order, device, 2 updates, loan, event; memberships, log (3).
+    "deliver": 12,
+}
+
+
+class _Queries:
+    """The SQL a block runs (an execute wrapper: unlike the debug cursor's log, which
+    keeps the last 9 000 queries of the connection, it cannot come out empty)."""
+
+    def __init__(self) -> None:
+        self.sql: list[str] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        self.sql.append(sql)
+        return execute(sql, params, many, context)
+
+
+def test_each_order_step_reads_its_order_once_and_has_a_fixed_query_count(
+    client, anna, lars, bp_stock
+):
+    from django.db import connection
+
+    from api.models import ApiToken
+    from audit.models import AccessLogEntry
+
+    nurse = {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(user=anna, name='t')[1]}"}
+    centre = {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(user=lars, name='t')[1]}"}
+    for auth in (nurse, centre):  # the token's first use records it (once a minute)
+        assert client.get("/api/v1/orders/counts", **auth).status_code == 200
+    steps = [
+        ("prescribe", "/api/v1/orders", nurse, 201, "submitted"),
+        ("accept", "/api/v1/orders/{id}/accept", centre, 200, "accepted"),
+        ("allocate", "/api/v1/orders/{id}/allocate", centre, 200, "allocated"),
+        ("dispatch", "/api/v1/orders/{id}/dispatch", centre, 200, "dispatched"),
+        ("deliver", "/api/v1/orders/{id}/deliver", centre, 200, "delivered"),
+    ]
+    counts, order_reads = {}, {}
+    order_id = None
+    body = prescription(anna, personal_number=_new_personal_number(1))
+    logged = AccessLogEntry.objects.count()
+    for name, path, auth, expected, status in steps:
+        queries = _Queries()
+        with connection.execute_wrapper(queries):
+            response = post(client, path.format(id=order_id), {} if order_id else body, **auth)
+        assert response.status_code == expected, response.json()
+        answer = response.json()
+        assert answer["status"] == status
+        order_id = order_id or answer["id"]
+        # The answer is the order as it now is in the database.
+        assert answer == client.get(f"/api/v1/orders/{order_id}", **auth).json()
+        counts[name] = len(queries.sql)
+        order_reads[name] = sum(
+            1
+            for sql in queries.sql
+            if sql.startswith("SELECT")
+            and 'FROM "orders_order"' in sql
+            and "DISTINCT" not in sql  # the access log's look-up of the patient's units
+        )
+    assert counts == STEP_QUERIES
+    assert order_id is not None
+    assert order_reads == {"prescribe": 0, "accept": 1, "allocate": 1, "dispatch": 1, "deliver": 1}
+    # One access-log row per step and one per GET; one event per step.
+    assert AccessLogEntry.objects.count() == logged + 2 * len(steps)
+    assert [e.kind for e in DeviceEvent.objects.filter(order_id=order_id).order_by("id")] == [
+        "order_submitted",
+        "order_accepted",
+        "allocated",
+        "dispatched",
+        "delivered",
+    ]
