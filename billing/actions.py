@@ -5,15 +5,25 @@ records one domain event; only finance officers (and the system) may call them."
 from __future__ import annotations
 
 import datetime
-import gc
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db import transaction
-from django.db.models import DateField, F, Q, Value
+from django.db import connection, transaction
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -134,9 +144,8 @@ class _Prices:
         return found
 
 
-# What a line needs of a loan besides its period, in PlannedLine's order after kind.
-# The unit's cost centre comes from a dict of the units (``_cost_centres``), not a join:
-# at a million loans the join to the units was a tenth of the query's time.
+# What a listed line needs of a loan besides its period, in PlannedLine's order after kind.
+# The unit's cost centre comes from a dict of the units (``_cost_centres``), not a join.
 _LOAN_VALUES = ("pk", "order__product_id", "device__serial_number", "unit_id")
 
 
@@ -144,20 +153,44 @@ def _cost_centres() -> dict[int, str]:
     return dict(Unit.objects.values_list("pk", "cost_centre"))
 
 
-def _rent_lines(
-    month: datetime.date,
-    prices: _Prices,
-    transfers: dict[int, list[rent.Transfer]],
-    centres: dict[int, str],
-) -> list[PlannedLine]:
-    """The rent lines of ``month``, in no particular order. The database gives each loan's
-    billed days of the month, [first, until): from delivery (which counts) to the rent
-    stop (which does not), within the month. A loan whose patient has a transfer is
-    split by cost bearer in Python (``rent.bearer_segments``); every other loan is one
-    line to the bearer its order recorded."""
+class DaysBetween(Func):
+    """``DaysBetween(end, start)``: the days from ``start`` to ``end`` (two dates)."""
+
+    arity = 2
+    output_field = IntegerField()
+    template = "(%(expressions)s)"
+    arg_joiner = " - "  # PostgreSQL: a date minus a date is an integer
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
+
+
+class DayBefore(Func):
+    """The day before a date."""
+
+    arity = 1
+    output_field = DateField()
+    template = "(%(expressions)s - 1)"  # PostgreSQL: a date minus an integer is a date
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="date(%(expressions)s, '-1 day')", **extra_context
+        )
+
+
+def _rented(month: datetime.date, prices: _Prices) -> QuerySet[Loan]:
+    """The loans of rented products with a billed day in ``month``, each annotated with
+    its billed days of the month as [span_first, span_until): from delivery (which
+    counts) to the rent stop (which does not), within the month."""
     nxt = rent.next_month(month)
     stop = Coalesce("rent_stops_on", "ended_on", Value(nxt), output_field=DateField())
-    rows = (
+    return (
         # The rented products as a list of ids rather than a join: the product table
         # is a few rows that autovacuum never analyses (too few changes), so PostgreSQL
         # misjudged the join and looped over every order's loan one by one.
@@ -168,76 +201,63 @@ def _rent_lines(
             | Q(rent_stops_on__isnull=True, ended_on__gt=month)
         )
         .annotate(
-            first=Greatest("started_on", Value(month), output_field=DateField()),
-            until=Least(stop, Value(nxt), output_field=DateField()),
+            span_first=Greatest("started_on", Value(month), output_field=DateField()),
+            span_until=Least(stop, Value(nxt), output_field=DateField()),
         )
-        .filter(until__gt=F("first"))
-        # No ORDER BY: sorting a month's loans was a third of the query's time, and no
-        # caller needs an order (an invoice lists its lines by InvoiceLine.Meta.ordering).
+        .filter(span_until__gt=F("span_first"))
+        # No ORDER BY: no caller needs one (an invoice lists its lines by
+        # InvoiceLine.Meta.ordering), and sorting a month's loans costs a third of the time.
         .order_by()
-        .values_list(*_LOAN_VALUES, "first", "until", "cost_bearer_id", "patient_id", "started_on")
     )
+
+
+def _moved(before: datetime.date) -> Exists:
+    """The loan's patient has a cost transfer dated before ``before``."""
+    return Exists(
+        CostTransfer.objects.filter(patient_id=OuterRef("patient_id"), valid_from__lt=before)
+    )
+
+
+def _billed(month: datetime.date) -> QuerySet[InvoiceLine]:
+    """The lines that bill ``month`` on an issued invoice and are not credited."""
+    return InvoiceLine.objects.filter(
+        month=month,
+        invoice__kind=InvoiceKind.INVOICE,
+        invoice__status=InvoiceStatus.ISSUED,
+    ).exclude(credit_line__invoice__status=InvoiceStatus.ISSUED)
+
+
+def billed_keys(month: datetime.date) -> set[tuple[int, str]]:
+    """(loan, kind) already billed for ``month`` on an issued invoice and not credited."""
+    return set(_billed(month).values_list("loan_id", "kind"))
+
+
+def _listed_lines(
+    month: datetime.date, prices: _Prices, moved_rent: QuerySet[Loan]
+) -> list[PlannedLine]:
+    """The lines made one by one in Python: the rent of loans whose patient has a cost
+    transfer (split by cost bearer, ``rent.bearer_segments``), then sales, then urgent
+    fees delivered in the month (each latest delivery first), so a loan's rent line is
+    written before its fee's. A month has few of these; the rest of the rent is written
+    in the database (``_rent_lines_insert``)."""
+    nxt = rent.next_month(month)
+    transfers = _transfers_by_patient(nxt)
+    centres = _cost_centres()
     month_days = rent.days_in_month(month)
     one_day = datetime.timedelta(days=1)
-    kind = LineKind.RENT
-    priced, rent_of = prices.rent, prices.rent_of
     lines: list[PlannedLine] = []
-    append = lines.append
-    for pk, product, serial, unit, first, until, bearer, patient, started in rows:
-        centre = centres[unit]
-        moves = transfers.get(patient)
-        if moves is None:
-            days = (until - first).days
-            monthly, amount, surcharge = priced.get((product, days)) or rent_of(product, days)
-            append(
+    for pk, product, serial, unit, first, until, bearer, patient, started in moved_rent.values_list(
+        *_LOAN_VALUES, "span_first", "span_until", "cost_bearer_id", "patient_id", "started_on"
+    ):
+        for seg in rent.bearer_segments(bearer, started, transfers[patient], first, until):
+            monthly, amount, surcharge = prices.rent_of(product, seg.days)
+            lines.append(
                 PlannedLine(
-                    bearer, kind, pk, product, serial, unit, centre,
-                    first, until - one_day, days, month_days, monthly, amount, surcharge,
-                )
-            )  # fmt: skip
-            continue
-        for seg in rent.bearer_segments(bearer, started, moves, first, until):
-            monthly, amount, surcharge = rent_of(product, seg.days)
-            append(
-                PlannedLine(
-                    seg.principal_id, kind, pk, product, serial, unit, centre,
+                    seg.principal_id, LineKind.RENT, pk, product, serial, unit, centres[unit],
                     seg.first, seg.until - one_day, seg.days, month_days, monthly, amount,
                     surcharge,
                 )
             )  # fmt: skip
-    return lines
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside: making a hundred thousand lines (objects the
-    collector tracks) would otherwise set off full collections, each walking every
-    object in the process, and they took two thirds of the time the lines took to
-    make. The lines hold no cycles; collection resumes as it was afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def month_lines(month: datetime.date) -> list[PlannedLine]:
-    """Everything billable for ``month``, whether billed before or not: the rent of each
-    rented device for its days on loan, sales and urgent fees delivered in the month.
-    Rent lines come first (in no particular order), then sales, then urgent fees (each
-    latest delivery first), so a loan's rent line is made before its fee's."""
-    with _gc_paused():
-        return _month_lines(month)
-
-
-def _month_lines(month: datetime.date) -> list[PlannedLine]:
-    nxt = rent.next_month(month)
-    prices = _Prices(month)
-    transfers = _transfers_by_patient(nxt)
-    centres = _cost_centres()
-    lines = _rent_lines(month, prices, transfers, centres)
     delivered = (
         Loan.objects.filter(started_on__gte=month, started_on__lt=nxt)
         .filter(Q(order__product_id__in=list(prices.sale)) | Q(order__urgent_fee__gt=0))
@@ -270,17 +290,70 @@ def _month_lines(month: datetime.date) -> list[PlannedLine]:
     return [*lines, *sold, *urgent]
 
 
-def billed_keys(month: datetime.date) -> set[tuple[int, str]]:
-    """(loan, kind) already billed for ``month`` on an issued invoice and not credited."""
-    return set(
-        InvoiceLine.objects.filter(
-            month=month,
-            invoice__kind=InvoiceKind.INVOICE,
-            invoice__status=InvoiceStatus.ISSUED,
+# Rented products per INSERT: each brings a price row for every day count of the month
+# (5 parameters each), which keeps a statement under SQLite's 32 766 parameters.
+_PRICE_BATCH = 100
+_LINE_COLUMNS = (
+    "invoice_id", "kind", "loan_id", "product_id", "device_serial", "unit_id", "cost_centre",
+    "month", "period_start", "period_end", "days", "month_days", "unit_price", "amount",
+    "surcharge",
+)  # fmt: skip
+# What the INSERT reads of each loan (``_rent_lines_insert``), by name.
+_LINE_SOURCE = (
+    "line_loan", "line_product", "line_serial", "line_unit", "line_centre", "span_first",
+    "line_last", "line_days", "line_bearer",
+)  # fmt: skip
+
+
+def _rent_lines_insert(run: InvoiceRun, loans: QuerySet[Loan], prices: _Prices) -> int:
+    """Write the rent lines of ``loans`` (from ``_rented``; each billed to the bearer its
+    order recorded) onto the run's invoices, one INSERT … SELECT per batch of products:
+    no loan comes to Python. The prices come in as a table of (product, days) -> monthly
+    rent, prorated rent and its surcharge part, computed by ``_Prices`` with the same
+    Decimal rounding as a line made in Python. Returns the lines written."""
+    month = run.month
+    month_days = rent.days_in_month(month)
+    q = connection.ops.quote_name
+    products = sorted(prices.monthly)
+    written = 0
+    for start in range(0, len(products), _PRICE_BATCH):
+        batch = products[start : start + _PRICE_BATCH]
+        price_params: list[Any] = []
+        for product in batch:
+            for days in range(1, month_days + 1):
+                price_params.extend((product, days, *prices.rent_of(product, days)))
+        rows = (
+            loans.filter(order__product_id__in=batch)
+            .annotate(
+                line_loan=F("pk"),
+                line_product=F("order__product_id"),
+                line_serial=F("device__serial_number"),
+                line_unit=F("unit_id"),
+                line_centre=F("unit__cost_centre"),
+                line_last=DayBefore("span_until"),
+                line_days=DaysBetween("span_until", "span_first"),
+                line_bearer=F("cost_bearer_id"),
+            )
+            .values_list(*_LINE_SOURCE)
         )
-        .exclude(credit_line__invoice__status=InvoiceStatus.ISSUED)
-        .values_list("loan_id", "kind")
-    )
+        select, select_params = rows.query.sql_with_params()
+        values = ", ".join(["(%s, %s, %s, %s, %s)"] * (len(price_params) // 5))
+        sql = (
+            f"WITH price (product_id, days, unit_price, amount, surcharge) AS (VALUES {values}) "  # noqa: S608
+            f"INSERT INTO {q(InvoiceLine._meta.db_table)} ({', '.join(map(q, _LINE_COLUMNS))}) "
+            "SELECT i.id, %s, s.line_loan, s.line_product, s.line_serial, s.line_unit, "
+            "s.line_centre, %s, s.span_first, s.line_last, s.line_days, %s, p.unit_price, "
+            "p.amount, p.surcharge "
+            f"FROM ({select}) s "
+            "JOIN price p ON p.product_id = s.line_product AND p.days = s.line_days "
+            f"JOIN {q(Invoice._meta.db_table)} i "
+            "ON i.run_id = %s AND i.principal_id = s.line_bearer"
+        )
+        params = [*price_params, LineKind.RENT, month, month_days, *select_params, run.pk]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            written += cursor.rowcount
+    return written
 
 
 # --- Rent runs --------------------------------------------------------------------------
@@ -301,7 +374,13 @@ def _month_check(month: datetime.date) -> datetime.date:
 def rent_run_create(*, month: datetime.date, acting_user: ActingUser) -> InvoiceRun:
     """A draft run for ``month``: per cost bearer an invoice of the month's rent, sales
     and urgent fees. If the month already has an issued run, the draft bills only what
-    was not billed before (or was credited since): a supplementary run."""
+    was not billed before (or was credited since): a supplementary run.
+
+    Set-based: the run opens an invoice for every principal, writes the rent of every
+    loan without a cost transfer in the database (``_rent_lines_insert``), adds the few
+    lines made in Python (``_listed_lines``), then totals each invoice from its lines and
+    drops the invoices that got none. A loan changed while the run is made is billed as
+    one statement saw it or left to a supplementary run, never twice."""
     _finance_check(acting_user)
     month = _month_check(month)
     if InvoiceRun.objects.filter(month=month, status=RunStatus.DRAFT).exists():
@@ -312,46 +391,66 @@ def rent_run_create(*, month: datetime.date, acting_user: ActingUser) -> Invoice
         )
     supplementary = InvoiceRun.objects.filter(month=month, status=RunStatus.ISSUED).exists()
     done = billed_keys(month)
-    planned = [p for p in month_lines(month) if (p.loan_id, p.kind) not in done]
-    if not planned:
+    run = InvoiceRun.objects.create(
+        month=month, supplementary=supplementary, created_by=actor_of(acting_user)
+    )
+    invoices = Invoice.objects.bulk_create(
+        Invoice(run=run, principal_id=pk, month=month)
+        for pk in Principal.objects.order_by("pk").values_list("pk", flat=True)
+    )
+    by_principal = {invoice.principal_id: invoice for invoice in invoices}
+    prices = _Prices(month)
+    nxt = rent.next_month(month)
+    rented = _rented(month, prices).alias(moved=_moved(nxt))
+    if done:
+        rented = rented.exclude(
+            Exists(_billed(month).filter(loan_id=OuterRef("pk"), kind=LineKind.RENT))
+        )
+    if prices.monthly:
+        _rent_lines_insert(run, rented.filter(moved=False), prices)
+        listed = _listed_lines(month, prices, rented.filter(moved=True))
+    else:  # no rented product: nothing for the database to write
+        listed = _listed_lines(month, prices, Loan.objects.none())
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=by_principal[p.principal_id],
+            kind=p.kind,
+            loan_id=p.loan_id,
+            product_id=p.product_id,
+            device_serial=p.device_serial,
+            unit_id=p.unit_id,
+            cost_centre=p.cost_centre,
+            month=month,
+            period_start=p.period_start,
+            period_end=p.period_end,
+            days=p.days,
+            month_days=p.month_days,
+            unit_price=p.unit_price,
+            amount=p.amount,
+            surcharge=p.surcharge,
+        )
+        for p in listed
+        if (p.loan_id, p.kind) not in done
+    )
+    totals = {
+        invoice_id: (total, n)
+        for invoice_id, total, n in InvoiceLine.objects.filter(invoice__run=run)
+        .order_by()
+        .values("invoice_id")
+        .annotate(total=Sum("amount"), n=Count("pk"))
+        .values_list("invoice_id", "total", "n")
+    }
+    if not totals:
         raise Conflict(
             "nothing_to_bill",
             _("There is nothing (more) to bill for this month."),
             field="month",
         )
-    run = InvoiceRun.objects.create(
-        month=month, supplementary=supplementary, created_by=actor_of(acting_user)
-    )
-    by_principal: dict[int, list[PlannedLine]] = defaultdict(list)
-    for p in planned:
-        by_principal[p.principal_id].append(p)
-    for principal_id, items in sorted(by_principal.items()):
-        invoice = Invoice.objects.create(
-            run=run,
-            principal_id=principal_id,
-            month=month,
-            total=sum((p.amount for p in items), Decimal("0.00")),
-        )
-        InvoiceLine.objects.bulk_create(
-            InvoiceLine(
-                invoice=invoice,
-                kind=p.kind,
-                loan_id=p.loan_id,
-                product_id=p.product_id,
-                device_serial=p.device_serial,
-                unit_id=p.unit_id,
-                cost_centre=p.cost_centre,
-                month=month,
-                period_start=p.period_start,
-                period_end=p.period_end,
-                days=p.days,
-                month_days=p.month_days,
-                unit_price=p.unit_price,
-                amount=p.amount,
-                surcharge=p.surcharge,
-            )
-            for p in items
-        )
+    billed = [invoice for invoice in invoices if invoice.pk in totals]
+    for invoice in billed:
+        invoice.total = money(totals[invoice.pk][0])
+    Invoice.objects.bulk_update(billed, ["total"])
+    Invoice.objects.filter(run=run).exclude(pk__in=list(totals)).delete()
     domain_event_record(
         kind="rent_run_created",
         obj=run,
@@ -360,9 +459,9 @@ def rent_run_create(*, month: datetime.date, acting_user: ActingUser) -> Invoice
         data={
             "month": month.isoformat(),
             "supplementary": supplementary,
-            "invoices": len(by_principal),
-            "lines": len(planned),
-            "total": str(sum((p.amount for p in planned), Decimal("0.00"))),
+            "invoices": len(billed),
+            "lines": sum(n for _total, n in totals.values()),
+            "total": str(sum((invoice.total for invoice in billed), Decimal("0.00"))),
         },
     )
     return run

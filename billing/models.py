@@ -231,12 +231,19 @@ class InvoiceLine(_IssuedGuardModel):
     loan = models.ForeignKey(
         Loan, on_delete=models.PROTECT, related_name="invoice_lines", verbose_name=_("loan")
     )
+    # No index on the product or the unit: no query looks lines up by either, and a
+    # region's month is a million lines, each index a second or more of the rent run's
+    # writing (docs/performance.md). The foreign keys themselves stay.
     product = models.ForeignKey(
-        Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+        Product,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("product"),
+        db_index=False,
     )
     device_serial = models.CharField(_("serial number"), max_length=64)
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"), db_index=False
     )
     cost_centre = models.CharField(_("cost centre"), max_length=32, blank=True)
     month = models.DateField(_("billing month"))

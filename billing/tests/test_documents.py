@@ -207,6 +207,29 @@ def test_credited_days_are_billed_again_to_the_new_bearer(march, olof):
     )
 
 
+def test_a_credited_rent_line_is_billed_again_as_it_was(march, olof):
+    """Credited without a transfer: the supplementary run writes the same line again
+    (in the database, like the month's other rent lines), and only that one."""
+    invoice = Invoice.objects.get(run=march)
+    line = invoice.lines.order_by("period_start").first()
+    assert line is not None
+    credit_note_issue(invoice=invoice, reason="Fel period", line_ids=[line.pk], acting_user=olof)
+    again = rent_run_create(month=D(2024, 3, 1), acting_user=olof)
+    fields = (
+        "kind", "loan_id", "product_id", "device_serial", "unit_id", "cost_centre",
+        "period_start", "period_end", "days", "month_days", "unit_price", "amount",
+    )  # fmt: skip
+    assert list(InvoiceLine.objects.filter(invoice__run=again).values_list(*fields)) == list(
+        InvoiceLine.objects.filter(pk=line.pk).values_list(*fields)
+    )
+    # One invoice, to the bearer with lines, its total that line's amount: the run opens
+    # no invoice for a principal it bills nothing.
+    [rebilled] = Invoice.objects.filter(run=again)
+    assert (rebilled.principal, rebilled.total) == (region(), line.amount)
+    event = DomainEvent.objects.get(kind="rent_run_created", object_id=str(again.pk))
+    assert (event.data["invoices"], event.data["lines"]) == (1, 1)
+
+
 def test_discard_a_draft(anna, olof):
     loan_for(anna, D(2024, 3, 1))
     run = rent_run_create(month=D(2024, 3, 1), acting_user=olof)

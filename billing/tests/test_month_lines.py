@@ -1,10 +1,9 @@
-"""The month's lines computed set-based (spans in the database, proration once per
-product and days) equal, line by line and to the öre, the per-loan computation they
-replaced: kept here, as it was, as the reference."""
+"""The lines a rent run writes set-based (spans and rent lines in the database, proration
+once per product and days) equal, line by line and to the öre, the per-loan computation
+they replaced: kept here, as it was, as the reference."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from collections import defaultdict
 from decimal import Decimal
@@ -13,9 +12,9 @@ from typing import Any
 from django.db.models import Q
 
 from billing import rent
-from billing.actions import SALE_KINDS, cost_transfer_record, month_lines, surcharge_share
+from billing.actions import SALE_KINDS, cost_transfer_record, rent_run_create, surcharge_share
 from billing.choices import LineKind
-from billing.models import CostTransfer, SurchargeRate
+from billing.models import CostTransfer, InvoiceLine, SurchargeRate
 from billing.terms import money
 from billing.tests.helpers import (
     GLUCOSE,
@@ -52,8 +51,9 @@ _REFERENCE_FIELDS = (
 
 
 def _month_lines_per_loan(month: datetime.date) -> list[tuple[Any, ...]]:
-    """The reference: ``month_lines`` as it was before it became set-based, every loan
-    read and prorated one by one in Python. Lines as tuples in PlannedLine's order."""
+    """The reference: the month's lines as they were computed before the run became
+    set-based, every loan read and prorated one by one in Python. Lines as tuples in
+    PlannedLine's order."""
     nxt = rent.next_month(month)
     rented = Loan.objects.filter(
         order__product__billing_type=BillingType.RENT, started_on__lt=nxt
@@ -137,9 +137,31 @@ def _month_lines_per_loan(month: datetime.date) -> list[tuple[Any, ...]]:
     return lines
 
 
-def _as_tuples(lines) -> list[tuple[Any, ...]]:
-    names = [f.name for f in dataclasses.fields(lines[0])] if lines else []
-    return [tuple(getattr(line, name) for name in names) for line in lines]
+_LINE_FIELDS = (
+    "invoice__principal_id",
+    "kind",
+    "loan_id",
+    "product_id",
+    "device_serial",
+    "unit_id",
+    "cost_centre",
+    "period_start",
+    "period_end",
+    "days",
+    "month_days",
+    "unit_price",
+    "amount",
+    "surcharge",
+)
+
+
+def _run_lines(month: datetime.date, olof) -> list[tuple[Any, ...]]:
+    """The lines a rent run of ``month`` writes, as tuples in PlannedLine's order, in the
+    order they were written."""
+    run = rent_run_create(month=month, acting_user=olof)
+    lines = InvoiceLine.objects.filter(invoice__run=run).order_by("pk")
+    assert {line.month for line in lines} == {month}
+    return list(lines.values_list(*_LINE_FIELDS))
 
 
 _KIND_RANK = {LineKind.RENT: 0, LineKind.SALE: 1, LineKind.SALE_WITH_RETURN: 1}
@@ -151,12 +173,12 @@ def _in_order(lines: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return sorted(lines, key=lambda line: (_KIND_RANK.get(line[1], 2), line[2], line[7]))
 
 
-def _month_lines_equal_the_reference(month: datetime.date) -> list[tuple[Any, ...]]:
-    lines = _as_tuples(month_lines(month))
+def _run_lines_equal_the_reference(month: datetime.date, olof) -> list[tuple[Any, ...]]:
+    lines = _run_lines(month, olof)
     reference = _month_lines_per_loan(month)
     assert _in_order(lines) == _in_order(reference), month
-    # Rent first, then sales, then urgent fees: a loan's rent line is made (and numbered)
-    # before its fee's, as before.
+    # Rent first, then sales, then urgent fees: a loan's rent line is written (and
+    # numbered) before its fee's, as before.
     ranks = [_KIND_RANK.get(line[1], 2) for line in lines]
     assert ranks == sorted(ranks)
     # Sales and fees keep the reference's order (latest delivery first).
@@ -166,7 +188,7 @@ def _month_lines_equal_the_reference(month: datetime.date) -> list[tuple[Any, ..
     return lines
 
 
-def test_month_lines_equal_the_per_loan_computation(anna, olof):
+def test_run_lines_equal_the_per_loan_computation(anna, olof):
     # Surcharges with shares that make the surcharge's own rounding matter: a general
     # rate from March, the oximeter's own rate from April.
     SurchargeRate.objects.create(share=Decimal("0.1234"), valid_from=D(2024, 3, 1))
@@ -230,8 +252,8 @@ def test_month_lines_equal_the_per_loan_computation(anna, olof):
     )
 
     for month in (D(2024, 2, 1), D(2024, 3, 1), D(2024, 5, 1)):
-        _month_lines_equal_the_reference(month)
-    april = _in_order(_month_lines_equal_the_reference(D(2024, 4, 1)))
+        _run_lines_equal_the_reference(month, olof)
+    april = _in_order(_run_lines_equal_the_reference(D(2024, 4, 1), olof))
     # The data reaches every kind of line, a split and a surcharge rounded by itself.
     kinds = {line[1] for line in april}
     assert kinds == {LineKind.RENT, LineKind.SALE, LineKind.URGENT_FEE}
