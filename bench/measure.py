@@ -365,6 +365,8 @@ def check_all() -> dict[str, Any]:
     rent_month_check(RENT_MONTH)
     r_orm, r_sql = rent_orm(RENT_MONTH), rent_sql(RENT_MONTH)
     rent_compare(r_orm, r_sql)
+    if connection.vendor == "postgresql":
+        rent_compare(rent_write_floor(RENT_MONTH), r_sql)
     return {"followup": orm, "rent": r_orm}
 
 
