@@ -143,8 +143,8 @@ def _write_floor(r: dict[str, Any]) -> list[str]:
     if r.get("write_floor_s") is None:
         return []
     return [
-        f"| The same lines by one hand-written INSERT … SELECT, foreign keys checked "
-        f"(the database's floor for the run's writes) | {r['app_s']:.3f} s "
+        f"| The same lines by a hand-written INSERT … SELECT, foreign keys checked "
+        f"(what writing them costs the database) | {r['app_s']:.3f} s "
         f"| {r['write_floor_s']:.3f} s | {r['ratio_to_write_floor']:.2f}× | – | – |"
     ]
 
