@@ -295,6 +295,11 @@ class Server:
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
 
+    @property
+    def pid(self) -> int | None:
+        """The gunicorn master's process id (its workers are its children)."""
+        return self.process.pid if self.process else None
+
     def __enter__(self) -> Server:
         env = dict(os.environ)
         env.update(
@@ -378,6 +383,7 @@ class Recorder:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     error_samples: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    cpu: dict[str, float] = field(default_factory=dict)
 
     def ok(self, name: str, seconds: float) -> None:
         with self.lock:
@@ -388,6 +394,56 @@ class Recorder:
             self.errors[name] += 1
             if len(self.error_samples) < 10:
                 self.error_samples.append(f"{name}: {detail[:300]}")
+
+
+CPU_ROLES = ("load generator", "application server", "database", "other processes")
+
+
+def cpu_by_role(server_pid: int) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by this process (the load generator), the
+    server and its workers, PostgreSQL's processes and everything else, read from
+    Linux's ``/proc``; and ``busy``, the machine's busy CPU seconds from ``/proc/stat``.
+    A difference of two readings says where a window's CPU went."""
+    tick = os.sysconf("SC_CLK_TCK")
+    me = os.getpid()
+    totals = dict.fromkeys(CPU_ROLES, 0.0)
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                raw = f.read().decode("ascii", "replace")
+        except OSError:  # the process ended meanwhile
+            continue
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        pid, ppid = int(entry.name), int(fields[1])
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if pid == me:
+            role = "load generator"
+        elif server_pid in (pid, ppid):
+            role = "application server"
+        elif comm.startswith("postgres"):
+            role = "database"
+        else:
+            role = "other processes"
+        totals[role] += seconds
+    with open("/proc/stat") as f:
+        cpu = [int(x) for x in f.readline().split()[1:]]
+    idle = cpu[3] + cpu[4]  # idle and iowait
+    totals["busy"] = (sum(cpu[:8]) - idle) / tick
+    return totals
+
+
+def _cpu_per_request(cpu: dict[str, float], requests: int, elapsed: float) -> dict[str, Any]:
+    """A window's CPU per request (ms) by role, and how busy the cores were."""
+    if not cpu or not requests:
+        return {}
+    cores = os.cpu_count() or 1
+    return {
+        "ms_per_request": {k: round(cpu[k] * 1000 / requests, 2) for k in CPU_ROLES},
+        "busy_share": round(cpu["busy"] / (elapsed * cores), 3),
+    }
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
@@ -416,10 +472,12 @@ def _run_clients(
     warmup: float,
     work: Callable[[int, Recorder], None],
     think_s: float = 0.0,
+    server_pid: int | None = None,
 ) -> tuple[Recorder, float]:
     """``clients`` threads each repeating ``work`` until the time is up, pausing a think
     time (uniform between half and one and a half ``think_s``) between requests. What
-    finishes during the warm-up is discarded; the measured window is ``duration`` s."""
+    finishes during the warm-up is discarded; the measured window is ``duration`` s.
+    With ``server_pid``, the CPU time each role used in the window goes in ``cpu``."""
     measured = Recorder()
     discarded = Recorder()
     state = {"recorder": discarded}
@@ -437,10 +495,14 @@ def _run_clients(
         t.start()
     time.sleep(warmup)
     state["recorder"] = measured
+    before = cpu_by_role(server_pid) if server_pid else None
     started = time.perf_counter()
     time.sleep(duration)
     state["recorder"] = discarded
     elapsed = time.perf_counter() - started
+    if before is not None and server_pid:
+        after = cpu_by_role(server_pid)
+        measured.cpu = {k: round(after[k] - before[k], 3) for k in after}
     stop.set()
     for t in threads:
         t.join(timeout=120)
@@ -749,7 +811,7 @@ def run(
     with Server(workers, log_dir / "bench-gunicorn.log") as server:
         flow = _order_flow(server.port, fixture, numbers)
         for clients in levels:
-            rec, elapsed = _run_clients(clients, duration, warmup, flow)
+            rec, elapsed = _run_clients(clients, duration, warmup, flow, server_pid=server.pid)
             completed = len(rec.latencies["order"])
             requests = sum(len(v) for k, v in rec.latencies.items() if k != "order")
             result["orders"].append(
@@ -766,6 +828,7 @@ def run(
                         [x for k, v in rec.latencies.items() if k != "order" for x in v]
                     ),
                     "steps": {k: _percentiles(v) for k, v in rec.latencies.items() if k != "order"},
+                    "cpu": _cpu_per_request(rec.cpu, requests, elapsed),
                 }
             )
             result["pgbench"].append(pgbench_run(pgbench_db, clients, int(duration)))
@@ -786,13 +849,14 @@ def run(
         }
         # The same users clicking without pause: a stress figure, not a workload.
         pages = _pages(server.port, fixture, random.Random(seed))
-        rec, elapsed = _run_clients(page_users, duration, warmup, pages)
+        rec, elapsed = _run_clients(page_users, duration, warmup, pages, server_pid=server.pid)
         result["pages_no_think"] = {
             "users": page_users,
             "seconds": round(elapsed, 2),
             "requests_per_s": round(len(rec.latencies["all pages"]) / elapsed, 1),
             "errors": dict(rec.errors),
             "all": _percentiles(rec.latencies["all pages"]),
+            "cpu": _cpu_per_request(rec.cpu, len(rec.latencies["all pages"]), elapsed),
         }
         # Cost per operation without queueing: one client, one user.
         pages = _pages(server.port, fixture, random.Random(seed))

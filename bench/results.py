@@ -66,6 +66,9 @@ def environment() -> dict[str, Any]:
             for name in ("join_collapse_limit", "work_mem", "shared_buffers", "jit"):
                 cursor.execute(f"SHOW {name}")
                 settings_shown[name] = cursor.fetchone()[0]
+            # The application's own: statements prepared on their Nth use (decision 0008).
+            threshold = connection.settings_dict["OPTIONS"].get("prepare_threshold")
+            settings_shown["prepare_threshold"] = str(threshold or "off")
         else:
             cursor.execute("SELECT sqlite_version()")
             version = f"SQLite {cursor.fetchone()[0]}"
@@ -174,6 +177,25 @@ def _http_section(result: dict[str, Any]) -> list[str]:
             f"| {_ms(q, 'p50_ms')} / {_ms(q, 'p95_ms')} / {_ms(q, 'p99_ms')} "
             f"| {_ms(w, 'p50_ms')} / {_ms(w, 'p95_ms')} | {sum(o['errors'].values())} |"
         )
+    if any(o.get("cpu") for o in h["orders"]):
+        lines += [
+            "",
+            "Where the CPU went per request (ms of CPU time, from /proc, over the measured "
+            "window), and how busy the cores were:",
+            "",
+            "| Clients | Load generator | Application server | Database | Other | Cores busy |",
+            "|---|---|---|---|---|---|",
+        ]
+        for o in h["orders"]:
+            c = o.get("cpu") or {}
+            if not c:
+                continue
+            per = c["ms_per_request"]
+            lines.append(
+                f"| {o['clients']} | {per['load generator']:.1f} "
+                f"| {per['application server']:.1f} | {per['database']:.1f} "
+                f"| {per['other processes']:.1f} | {c['busy_share'] * 100:.0f} % |"
+            )
     lines += ["", "Per step (p50 / p95 ms):", ""]
     lines.append("| Clients | " + " | ".join(h["orders"][0]["steps"]) + " |")
     lines.append("|---|" + "---|" * len(h["orders"][0]["steps"]))
@@ -207,6 +229,14 @@ def _http_section(result: dict[str, Any]) -> list[str]:
             f"requests/s, p50 {_ms(a, 'p50_ms')} ms, p95 {_ms(a, 'p95_ms')} ms, "
             f"{sum(stress['errors'].values())} errors.",
         ]
+        if stress.get("cpu"):
+            per = stress["cpu"]["ms_per_request"]
+            lines[-1] += (
+                f" CPU per page: load generator {per['load generator']:.1f} ms, application "
+                f"server {per['application server']:.1f} ms, database {per['database']:.1f} ms,"
+                f" other {per['other processes']:.1f} ms; cores "
+                f"{stress['cpu']['busy_share'] * 100:.0f} % busy."
+            )
     lines += [
         "",
         f"One user alone (cost per page without queueing): mean {_ms(single, 'mean_ms')} ms, "

@@ -48,6 +48,14 @@ if DATABASE_URL:
             f"{_options.get('options', '')} -c join_collapse_limit={_collapse}"
             f" -c from_collapse_limit={_collapse}"
         ).strip()
+    # Parameters bound by the server and a statement prepared on a connection's Nth use,
+    # so the same query is not parsed and planned again each request (an order's SQL
+    # time: about a fifth less). docs/decisions/0008; 0 binds on the client.
+    _prepare = env.get_int("DB_PREPARE_THRESHOLD", 5, minimum=0)
+    if _prepare and _db["ENGINE"] == "django.db.backends.postgresql":
+        _options = _db.setdefault("OPTIONS", {})
+        _options["server_side_binding"] = True
+        _options["prepare_threshold"] = _prepare
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     _db = {

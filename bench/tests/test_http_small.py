@@ -36,6 +36,12 @@ def test_a_short_run_answers_right() -> None:
         assert level["orders_completed"] > 0
         assert level["pgbench_tps"] > 0
         assert set(level["steps"]) == {"prescribe", "accept", "allocate", "dispatch", "deliver"}
+        # The CPU of the window, by role: the server's workers and PostgreSQL did the work.
+        per_request = level["cpu"]["ms_per_request"]
+        assert set(per_request) == set(http.CPU_ROLES)
+        assert per_request["application server"] > 0
+        assert per_request["database"] > 0
+        assert 0 < level["cpu"]["busy_share"] <= 1.05  # ticks vs the window: a tick over
     assert result["pages"]["errors"] == {}, result["pages"]["error_samples"]
     assert result["pages"]["all"]["count"] > 0
     assert result["pages_no_think"]["errors"] == {}

@@ -71,12 +71,31 @@ def test_postgresql_plans_long_joins_in_the_order_written():
     url = "postgres://u@db.example/app"
     options = _database_options(DATABASE_URL=url)["options"]
     assert options == "-c join_collapse_limit=4 -c from_collapse_limit=4"
-    assert _database_options(DATABASE_URL=url, DB_JOIN_COLLAPSE_LIMIT="0") == {}
+    assert "options" not in _database_options(DATABASE_URL=url, DB_JOIN_COLLAPSE_LIMIT="0")
     kept = _database_options(DATABASE_URL=url + "?options=-c%20statement_timeout%3D5000")
     assert kept["options"] == (
         "-c statement_timeout=5000 -c join_collapse_limit=4 -c from_collapse_limit=4"
     )
     assert "options" not in _database_options(DATABASE_URL="sqlite:////tmp/x.sqlite3")
+
+
+def test_postgresql_binds_parameters_on_the_server_and_prepares_repeated_statements():
+    """docs/decisions/0008: on PostgreSQL a statement run 5 times on a connection is
+    prepared; DB_PREPARE_THRESHOLD=0 binds on the client as Django does by default."""
+    url = "postgres://u@db.example/app"
+    options = _database_options(DATABASE_URL=url)
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 5
+    assert _database_options(DATABASE_URL=url, DB_PREPARE_THRESHOLD="2")["prepare_threshold"] == 2
+    off = _database_options(DATABASE_URL=url, DB_PREPARE_THRESHOLD="0")
+    assert "server_side_binding" not in off
+    assert "prepare_threshold" not in off
+    assert (
+        _database_options(DATABASE_URL=url, DB_PREPARE_THRESHOLD="0", DB_JOIN_COLLAPSE_LIMIT="0")
+        == {}
+    )
+    sqlite = _database_options(DATABASE_URL="sqlite:////tmp/x.sqlite3")
+    assert "server_side_binding" not in sqlite
 
 
 @pytest.mark.django_db
@@ -91,3 +110,32 @@ def test_the_live_postgresql_connection_has_the_limit():
     options = str(connection.settings_dict.get("OPTIONS", {}).get("options", ""))
     expected = options.split("join_collapse_limit=")[1].split()[0] if options else "8"
     assert limit == expected
+
+
+@pytest.mark.django_db
+def test_the_live_postgresql_connection_prepares_a_repeated_orm_query():
+    """A query the ORM sends again and again is prepared on the server, and its answers
+    stay right when the parameters change."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    threshold = connection.settings_dict["OPTIONS"].get("prepare_threshold")
+    if not threshold:
+        pytest.skip("DB_PREPARE_THRESHOLD=0: client-side binding")
+    user_model = get_user_model()
+    users = [user_model.objects.create(username=f"prepared-{i}") for i in range(3)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        before = cursor.fetchone()[0]
+    for round_ in range(threshold + 2):
+        user = users[round_ % len(users)]
+        assert user_model.objects.filter(pk=user.pk).values_list("username", flat=True).get() == (
+            user.username
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert len(statements) > before
+    assert any('"username"' in s and "$1" in s for s in statements)
