@@ -20,8 +20,11 @@ FINAL_STATUSES = (DeviceStatus.SCRAPPED, DeviceStatus.SOLD)
 
 
 def device_locked(device: Device) -> Device:
-    """Re-read the device under a row lock: two requests cannot both move it."""
-    return Device.objects.select_for_update().select_related("product").get(pk=device.pk)
+    """Re-read the device under a row lock: two requests cannot both move it. Its product
+    is read with it, not locked (``of``): devices of one product move independently."""
+    return (
+        Device.objects.select_for_update(of=("self",)).select_related("product").get(pk=device.pk)
+    )
 
 
 def device_transition(

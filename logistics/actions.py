@@ -259,8 +259,12 @@ def loan_start(
 
 
 def loan_locked(loan: Loan) -> Loan:
+    """Re-read the loan under a row lock, with its device and order (locked with it, as
+    before); its unit is read, not locked, so one unit's returns do not queue."""
     return (
-        Loan.objects.select_for_update().select_related("device", "unit", "order").get(pk=loan.pk)
+        Loan.objects.select_for_update(of=("self", "device", "order"))
+        .select_related("device", "unit", "order")
+        .get(pk=loan.pk)
     )
 
 

@@ -421,13 +421,14 @@ def _deliver_from_local_stock(
 def order_locked(order: Order) -> Order:
     """Re-read the order under a row lock (two requests cannot both move it), with the
     related rows the action and its answer use: the API answers from this object instead
-    of reading the order again. The lock covers the order, its product and its unit rows,
-    as it always has; the rows joined only to be shown (patient, device, guidance, …) are
-    read, not locked (``of``). 404 for a number that names no order: the API passes the
+    of reading the order again. Only the order's row is locked (``of``): the product,
+    unit, patient… are read, not locked, since no order step changes them; locking the
+    product too made every step of every order for that product, in the whole region,
+    wait for the others. 404 for a number that names no order: the API passes the
     device centre's steps a bare number (``order_for_step``)."""
     try:
         return (
-            Order.objects.select_for_update(of=("self", "product", "unit"))
+            Order.objects.select_for_update(of=("self",))
             .select_related(*ORDER_RELATED)
             .get(pk=order.pk)
         )

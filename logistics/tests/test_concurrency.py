@@ -1,6 +1,7 @@
 """Simultaneous allocations on PostgreSQL: never one device to two orders, never a lost order."""
 
 import threading
+from collections.abc import Callable
 
 import pytest
 from django.db import close_old_connections, connection
@@ -71,3 +72,78 @@ def test_many_simultaneous_allocations_of_the_last_devices(django_user_model):
     # No order was lost: the others are still accepted, waiting for stock.
     assert Order.objects.filter(status="accepted", device__isnull=True).count() == ORDERS - DEVICES
     assert Order.objects.count() == ORDERS
+
+
+@pytest.mark.usefixtures("reference_data")
+def test_steps_of_two_orders_for_one_product_and_unit_do_not_wait_for_each_other(
+    django_user_model,
+):
+    """An order step locks its order's and its device's rows, not the product's or the
+    unit's: while one transaction holds order A and device A, order B and device B of the
+    same product and unit can be locked at once, and order A cannot (the control)."""
+    import datetime
+
+    from django.db import OperationalError, transaction
+
+    from devices.actions import device_locked
+    from orders.actions import order_locked
+
+    anna = django_user_model.objects.get(username="anna.lind")
+    lars = django_user_model.objects.get(username="lars.hmc")
+    devices = [register(BP, f"L-{i}", datetime.date(2023, 9, 1 + i), lars) for i in range(2)]
+    orders = [
+        order_submit(
+            data=OrderInput(
+                product=devices[0].product,
+                unit=unit_of(anna),
+                patient=PatientInput("19121212-1212"),
+                criteria=["b420.2"],
+                idempotency_key=f"lock-{i}",
+            ),
+            acting_user=anna,
+        )[0]
+        for i in range(2)
+    ]
+    assert orders[0].product_id == orders[1].product_id
+    assert orders[0].unit_id == orders[1].unit_id
+    holding, done = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def hold_a() -> None:
+        close_old_connections()
+        try:
+            with transaction.atomic():
+                order_locked(orders[0])
+                device_locked(devices[0])
+                holding.set()
+                done.wait(timeout=20)
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
+            holding.set()
+        finally:
+            connection.close()
+
+    def try_lock(lock: Callable[[], object]) -> str:
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '1s'")
+                lock()
+            return "locked"
+        except OperationalError as exc:
+            assert "lock timeout" in str(exc)
+            return "waited"
+
+    holder = threading.Thread(target=hold_a)
+    holder.start()
+    try:
+        assert holding.wait(timeout=20)
+        assert not failures, failures
+        assert try_lock(lambda: order_locked(orders[1])) == "locked"
+        assert try_lock(lambda: device_locked(devices[1])) == "locked"
+        assert try_lock(lambda: order_locked(orders[0])) == "waited"
+        assert try_lock(lambda: device_locked(devices[0])) == "waited"
+    finally:
+        done.set()
+        holder.join(timeout=30)
+    assert not failures, failures
