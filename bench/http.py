@@ -403,7 +403,12 @@ def cpu_by_role(server_pid: int) -> dict[str, float]:
     """CPU seconds (user + system) used so far by this process (the load generator), the
     server and its workers, PostgreSQL's processes and everything else, read from
     Linux's ``/proc``; and ``busy``, the machine's busy CPU seconds from ``/proc/stat``.
-    A difference of two readings says where a window's CPU went."""
+    A difference of two readings says where a window's CPU went.
+
+    Each process counts its own time and its ended children's (``cutime``, ``cstime``):
+    a database connection closed in the window (Django reopens them every
+    ``DB_CONN_MAX_AGE`` seconds) takes its backend's whole CPU time with it, which its
+    parent, the postmaster, then holds."""
     tick = os.sysconf("SC_CLK_TCK")
     me = os.getpid()
     totals = dict.fromkeys(CPU_ROLES, 0.0)
@@ -418,7 +423,7 @@ def cpu_by_role(server_pid: int) -> dict[str, float]:
         comm = raw[raw.index("(") + 1 : raw.rindex(")")]
         fields = raw[raw.rindex(")") + 2 :].split()
         pid, ppid = int(entry.name), int(fields[1])
-        seconds = (int(fields[11]) + int(fields[12])) / tick
+        seconds = sum(int(x) for x in fields[11:15]) / tick  # utime stime cutime cstime
         if pid == me:
             role = "load generator"
         elif server_pid in (pid, ppid):
