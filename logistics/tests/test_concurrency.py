@@ -4,9 +4,11 @@ import threading
 from collections.abc import Callable
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import close_old_connections, connection
 
 from core.errors import Conflict
+from devices.models import Device
 from logistics.actions import device_allocate
 from orders.actions import OrderInput, PatientInput, order_accept, order_submit
 from orders.models import Order
@@ -21,6 +23,21 @@ ORDERS = 8
 DEVICES = 3
 
 
+def _submitted(nurse: User, device: Device, key: str) -> Order:
+    """An order from the nurse's unit for a patient, for the product of ``device``."""
+    order, _created = order_submit(
+        data=OrderInput(
+            product=device.product,
+            unit=unit_of(nurse),
+            patient=PatientInput("19121212-1212"),
+            criteria=["b420.2"],
+            idempotency_key=key,
+        ),
+        acting_user=nurse,
+    )
+    return order
+
+
 @pytest.mark.usefixtures("reference_data")
 def test_many_simultaneous_allocations_of_the_last_devices(django_user_model):
     import datetime
@@ -28,19 +45,10 @@ def test_many_simultaneous_allocations_of_the_last_devices(django_user_model):
     anna = django_user_model.objects.get(username="anna.lind")
     lars = django_user_model.objects.get(username="lars.hmc")
     devices = [register(BP, f"C-{i}", datetime.date(2023, 9, 1 + i), lars) for i in range(DEVICES)]
-    orders = []
-    for i in range(ORDERS):
-        order, _created = order_submit(
-            data=OrderInput(
-                product=devices[0].product,
-                unit=unit_of(anna),
-                patient=PatientInput("19121212-1212"),
-                criteria=["b420.2"],
-                idempotency_key=f"conc-{i}",
-            ),
-            acting_user=anna,
-        )
-        orders.append(order_accept(order=order, acting_user=lars))
+    orders = [
+        order_accept(order=_submitted(anna, devices[0], f"conc-{i}"), acting_user=lars)
+        for i in range(ORDERS)
+    ]
 
     barrier = threading.Barrier(ORDERS)
     outcomes: dict[int, str] = {}
@@ -91,19 +99,7 @@ def test_steps_of_two_orders_for_one_product_and_unit_do_not_wait_for_each_other
     anna = django_user_model.objects.get(username="anna.lind")
     lars = django_user_model.objects.get(username="lars.hmc")
     devices = [register(BP, f"L-{i}", datetime.date(2023, 9, 1 + i), lars) for i in range(2)]
-    orders = [
-        order_submit(
-            data=OrderInput(
-                product=devices[0].product,
-                unit=unit_of(anna),
-                patient=PatientInput("19121212-1212"),
-                criteria=["b420.2"],
-                idempotency_key=f"lock-{i}",
-            ),
-            acting_user=anna,
-        )[0]
-        for i in range(2)
-    ]
+    orders = [_submitted(anna, devices[0], f"lock-{i}") for i in range(2)]
     assert orders[0].product_id == orders[1].product_id
     assert orders[0].unit_id == orders[1].unit_id
     holding, done = threading.Event(), threading.Event()
