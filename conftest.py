@@ -29,6 +29,7 @@ from bootstrap.demo_data import demo_data_load
 from catalog.reference_data import catalog_reference_load
 from devices.models import Device
 from orders.tests.helpers import BP, DISPENSER, register
+from registry import access_cache
 from registry.reference_data import registry_reference_load
 
 
@@ -44,11 +45,14 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
 
 @pytest.fixture(autouse=True)
 def _cache_cleared() -> Iterator[None]:
-    """Each test starts with an empty cache: cached follow-up figures are keyed by a
-    fingerprint of the data, and a rolled-back test can leave the same ids behind."""
+    """Each test starts with empty caches: cached follow-up figures are keyed by a
+    fingerprint of the data, and a rolled-back test can leave the same ids behind; the
+    tokens a test's requests kept go with it."""
     cache.clear()
+    access_cache.clear()
     yield
     cache.clear()
+    access_cache.clear()
 
 
 def _user(username: str) -> User:

@@ -58,6 +58,12 @@ def _memberships_of(user: User) -> list[Membership]:
     return cached[1]
 
 
+def access_read(user: User) -> None:
+    """Read the user's person and memberships onto the user object now, so that it carries
+    them (registry/access_cache.py keeps a token's user so)."""
+    _memberships_of(user)
+
+
 def _active_on(membership: Membership, day: datetime.date) -> bool:
     """``Membership.active_on_q`` in Python: the half-open period [from, until) holds ``day``."""
     return membership.valid_from <= day and (

@@ -399,3 +399,25 @@ class ContactPerson(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} ({self.get_role_display()}, {self.principal})"
+
+
+class AccessGeneration(models.Model):
+    """One row whose ``value`` database triggers replace with a random number whenever a
+    row changes that decides who a request acts as and what they may do: users, API
+    tokens, people, principals, units, memberships. ``registry/access_cache.py`` keeps a
+    token's user with their person and memberships in each server process and serves it
+    only while this value is the one it was read under, so a revoked token, a
+    deactivated user or an ended membership counts from the next request in every
+    process. The triggers (migrations ``registry/0004`` and ``api/0002``) see every
+    write, bulk updates and raw SQL included; a random value never comes back after a
+    rolled-back change, as a counter would."""
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("access generation")
+        verbose_name_plural = _("access generations")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return str(self.value)

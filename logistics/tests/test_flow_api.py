@@ -405,24 +405,24 @@ def _new_personal_number(n: int) -> str:
 # ``order_steps``: bearer tokens, a new patient): the queries each costs, pinned; the
 # same on PostgreSQL outside a test (BEGIN and COMMIT there for the savepoint pair here).
 # Each step reads its order once, under the action's lock, and answers from that object;
-# the user's person comes with the token, their memberships in one read, the access log's
-# row in one insert.
+# the user's token, person and memberships come from the process's cache after one check
+# of the access generation (registry/access_cache.py; the warm-up GET read them), the
+# access log's row in one insert.
 STEP_QUERIES = {
-    # token (with the person), product, unit, the action's transaction (2), memberships,
-    # patient (read, then created in a savepoint: 4), both agreements' signatures, the
-    # guidance with its rules and codes (3), order, event; the access log: the patient's
-    # units, its row.
-    "prescribe": 18,
-    # token, transaction (2), order (locked), its update, memberships (the centre unit),
-    # event; the access log (2).
-    "accept": 9,
-    # token, transaction (2), order (locked), device (locked), device and order updates,
-    # memberships, event; the access log (2).
-    "allocate": 11,
-    # token, transaction (2), order, device, 2 updates, event; memberships, access log (3).
-    "dispatch": 11,
-    # token, transaction (2), order, device, 2 updates, loan, event; memberships, log (3).
-    "deliver": 12,
+    # access generation, product, unit, the action's transaction (2), patient (read, then
+    # created in a savepoint: 4), both agreements' signatures, the guidance with its
+    # rules and codes (3), order, event; the access log: the patient's units, its row.
+    "prescribe": 17,
+    # access generation, transaction (2), order (locked), its update, event; the access
+    # log (2).
+    "accept": 8,
+    # access generation, transaction (2), order (locked), device (locked), device and
+    # order updates, event; the access log (2).
+    "allocate": 10,
+    # access generation, transaction (2), order, device, 2 updates, event; access log (2).
+    "dispatch": 10,
+    # access generation, transaction (2), order, device, 2 updates, loan, event; log (2).
+    "deliver": 11,
 }
 
 
