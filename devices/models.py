@@ -49,9 +49,12 @@ class Device(models.Model):
             ),
         ]
         indexes = [
-            # Allocation: the oldest device in stock of a product at a location first.
+            # Allocation: the oldest device in stock of a product at a location first, in
+            # the query's own order (acquired_on, id), so the first is read off the index:
+            # without the id, PostgreSQL sorted every device of the day's batch (80 000
+            # acquired on one day: 50 ms per allocation, the sort spilling to disk).
             models.Index(
-                fields=["product", "status", "location", "acquired_on"],
+                fields=["product", "status", "location", "acquired_on", "id"],
                 name="device_allocation_idx",
             ),
             models.Index(fields=["serial_number"], name="device_serial_idx"),

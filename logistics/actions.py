@@ -8,6 +8,7 @@ import hashlib
 import secrets
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,6 +61,14 @@ def _order_conflict(order: Order, expected: str, code: str) -> None:
         )
 
 
+def allocation_candidates(product: Product) -> QuerySet[Device]:
+    """The product's devices in the centre's stock, oldest first (FIFO): the order of the
+    allocation index (devices/models.py), so the first is read off it, not sorted."""
+    return Device.objects.filter(
+        product=product, status=DeviceStatus.IN_STOCK, location=Location.CENTRE
+    ).order_by("acquired_on", "pk")
+
+
 @transaction.atomic
 def device_allocate(
     *,
@@ -74,9 +83,7 @@ def device_allocate(
     # Lock the order first so the same order cannot be allocated twice at once.
     order = order_locked(order)
     _order_conflict(order, OrderStatus.ACCEPTED, "order_not_accepted")
-    candidates = Device.objects.filter(
-        product=order.product, status=DeviceStatus.IN_STOCK, location=Location.CENTRE
-    )
+    candidates = allocation_candidates(order.product)
     if serial_number.strip():
         device = candidates.select_for_update().filter(serial_number=serial_number.strip()).first()
         if device is None:
@@ -91,9 +98,7 @@ def device_allocate(
         # right now is passed over instead of waited for, so two allocations never get
         # the same device and neither blocks the other (PostgreSQL; SQLite serialises
         # writers anyway).
-        device = (
-            candidates.order_by("acquired_on", "pk").select_for_update(skip_locked=True).first()
-        )
+        device = candidates.select_for_update(skip_locked=True).first()
         if device is None:
             raise Conflict(
                 "out_of_stock",
