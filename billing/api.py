@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from audit.actions import access_log_record
@@ -183,9 +183,9 @@ def run_list(request: HttpRequest) -> QuerySet[InvoiceRun]:
 
 
 @router.post("/billing/runs", response={201: RunOut})
-def run_create(request: HttpRequest, payload: RunIn) -> tuple[int, InvoiceRun]:
+def run_create(request: HttpRequest, payload: RunIn) -> Status[InvoiceRun]:
     run = actions.rent_run_create(month=payload.month, acting_user=request.user)
-    return 201, selectors.run_get(request.user, run.pk)
+    return Status(201, selectors.run_get(request.user, run.pk))
 
 
 @router.get("/billing/runs/{run_id}", response=RunOut)
@@ -201,10 +201,10 @@ def run_issue(request: HttpRequest, run_id: int) -> InvoiceRun:
 
 
 @router.delete("/billing/runs/{run_id}", response={204: None})
-def run_discard(request: HttpRequest, run_id: int) -> tuple[int, None]:
+def run_discard(request: HttpRequest, run_id: int) -> Status[None]:
     run = selectors.run_get(request.user, run_id)
     actions.rent_run_discard(run=run, acting_user=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/billing/invoices", response=list[InvoiceOut])
@@ -228,13 +228,13 @@ def invoice_detail(request: HttpRequest, invoice_id: int) -> Invoice:
 @router.post("/billing/invoices/{invoice_id}/credit-notes", response={201: InvoiceDetailOut})
 def credit_note_create(
     request: HttpRequest, invoice_id: int, payload: CreditNoteIn
-) -> tuple[int, Invoice]:
+) -> Status[Invoice]:
     finance_check(request.user)
     invoice = selectors.invoice_get(request.user, invoice_id)
     note = actions.credit_note_issue(
         invoice=invoice, reason=payload.reason, line_ids=payload.lines, acting_user=request.user
     )
-    return 201, selectors.invoice_get(request.user, note.pk)
+    return Status(201, selectors.invoice_get(request.user, note.pk))
 
 
 def _principal(code: str, field: str) -> Principal:
@@ -251,7 +251,7 @@ def transfer_list(request: HttpRequest) -> QuerySet[CostTransfer]:
 
 
 @router.post("/billing/transfers", response={201: TransferOut})
-def transfer_create(request: HttpRequest, payload: TransferIn) -> tuple[int, CostTransfer]:
+def transfer_create(request: HttpRequest, payload: TransferIn) -> Status[CostTransfer]:
     finance_check(request.user)
     number = personal_number_parse(payload.personal_number)
     patient = Patient.objects.filter(personal_number=number.digits).first()
@@ -276,7 +276,7 @@ def transfer_create(request: HttpRequest, payload: TransferIn) -> tuple[int, Cos
         object_id=transfer.pk,
         action=AccessAction.CREATE,
     )
-    return 201, transfer
+    return Status(201, transfer)
 
 
 @router.get("/billing/sie", response={200: None})

@@ -5,8 +5,10 @@ import datetime
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
 
+from core.errors import NotFound
 from economy import actions, selectors
 from economy.views import economy_read_check
 
@@ -83,22 +85,19 @@ def ledger_get(
     return selectors.ledger(from_year, to_year)
 
 
-@router.get("/economy/forecast", response={200: ForecastOut, 404: dict[str, str | None]})
-def forecast_get(request: HttpRequest, as_of: datetime.date | None = None) -> tuple[int, object]:
+@router.get("/economy/forecast", response=ForecastOut)
+def forecast_get(request: HttpRequest, as_of: datetime.date | None = None) -> object:
+    """404 ``no_assumptions`` until a finance officer has saved the assumptions."""
     economy_read_check(request.user)
     current = selectors.assumptions_current()
     if current is None:
-        return 404, {
-            "code": "no_assumptions",
-            "message": "Inga antaganden är sparade ännu.",
-            "field": None,
-        }
-    return 200, selectors.forecast(current, as_of=as_of)
+        raise NotFound("no_assumptions", _("No assumptions are saved yet."))
+    return selectors.forecast(current, as_of=as_of)
 
 
 @router.post("/economy/costs", response={201: CostOut})
-def cost_create(request: HttpRequest, payload: CostIn) -> tuple[int, object]:
-    return 201, actions.cost_record(acting_user=request.user, **payload.dict())
+def cost_create(request: HttpRequest, payload: CostIn) -> Status[object]:
+    return Status(201, actions.cost_record(acting_user=request.user, **payload.dict()))
 
 
 @router.put("/economy/budget/{year}", response=list[dict[str, str]])
@@ -108,5 +107,5 @@ def budget_put(request: HttpRequest, year: int, payload: BudgetIn) -> list[dict[
 
 
 @router.post("/economy/assumptions", response={201: AssumptionsOut})
-def assumptions_create(request: HttpRequest, payload: AssumptionsIn) -> tuple[int, object]:
-    return 201, actions.assumptions_set(acting_user=request.user, **payload.dict())
+def assumptions_create(request: HttpRequest, payload: AssumptionsIn) -> Status[object]:
+    return Status(201, actions.assumptions_set(acting_user=request.user, **payload.dict()))

@@ -154,7 +154,13 @@ def test_api_ledger_forecast_and_errors(olof, anna):
     from conftest import client_for
 
     finance = client_for(olof)
-    assert finance.get("/api/v1/economy/forecast").json()["code"] == "no_assumptions"
+    missing = finance.get("/api/v1/economy/forecast")
+    assert missing.status_code == 404
+    assert missing.json() == {
+        "code": "no_assumptions",
+        "message": "Inga antaganden är sparade ännu.",
+        "field": None,
+    }
     created = finance.post(
         "/api/v1/economy/costs",
         {"booked_on": "2024-02-01", "kind": "staff", "amount": "2500.00", "description": "Lön"},
