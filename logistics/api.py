@@ -16,7 +16,7 @@ from core.errors import NotFound
 from devices.selectors import device_get
 from logistics import actions
 from logistics.models import Loan, SupportCase, Training, WorkOrder
-from logistics.selectors import loan_get, loans_visible_to
+from logistics.selectors import loan_get, loans_list
 from registry.access import device_centre_check, is_device_centre, unit_ids_of
 from registry.models import Unit
 
@@ -188,12 +188,7 @@ def _unit(unit_id: int | None) -> Unit | None:
 @router.get("/loans", response=list[LoanOut])
 @paginate(PageNumberPagination, page_size=50)
 def loan_list(request: HttpRequest, unit: int | None = None, open: bool = False) -> QuerySet[Loan]:
-    qs = loans_visible_to(request.user)
-    if unit is not None:
-        qs = qs.filter(unit_id=unit)
-    if open:
-        qs = qs.filter(ended_on__isnull=True)
-    return qs.order_by("-started_on", "-id")
+    return loans_list(request.user, unit=unit, open_only=open)
 
 
 @router.get("/loans/{loan_id}", response=LoanOut)

@@ -34,6 +34,19 @@ def loans_visible_to(user: ActingUser) -> QuerySet[Loan]:
     return qs.filter(unit_id__in=unit_ids_of(user))
 
 
+def loans_list(
+    user: ActingUser, *, unit: int | None = None, open_only: bool = False
+) -> QuerySet[Loan]:
+    """The loans the user sees, of one unit or all, newest first (the index
+    ``loan_unit_started_idx`` serves one unit's in this order)."""
+    qs = loans_visible_to(user)
+    if unit is not None:
+        qs = qs.filter(unit_id=unit)
+    if open_only:
+        qs = qs.filter(ended_on__isnull=True)
+    return qs.order_by("-started_on", "-id")
+
+
 def loan_get(*, user: ActingUser, pk: int) -> Loan:
     loan = loans_visible_to(user).filter(pk=pk).first()
     if loan is None:
