@@ -73,7 +73,11 @@ class Order(models.Model):
         verbose_name=_("patient"),
     )
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="orders", verbose_name=_("ordering unit")
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("ordering unit"),
+        db_index=False,  # order_unit_idx below starts with it
     )
     # The unit's principal, kept on the order so every big query can filter by principal.
     principal = models.ForeignKey(
@@ -171,8 +175,10 @@ class Order(models.Model):
                 condition=Q(status__in=OPEN_ORDER_STATUSES),
                 name="order_open_queue_idx",
             ),
-            # "My unit's orders", newest first.
-            models.Index(fields=["unit", "-ordered_on"], name="order_unit_idx"),
+            # "My unit's orders", newest first, in the lists' own order (with the id), so a
+            # page is read off the index: without the id PostgreSQL joined and sorted all
+            # of the unit's orders of the newest day first.
+            models.Index(fields=["unit", "-ordered_on", "-id"], name="order_unit_idx"),
             # Follow-up and rent filters by principal and period.
             models.Index(fields=["principal", "ordered_on"], name="order_principal_idx"),
         ]
