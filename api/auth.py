@@ -20,8 +20,9 @@ class TokenAuth(HttpBearer):
     """``Authorization: Bearer hmt_…``: the request acts as the token's user."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        key = "token:" + token_hash(token)
-        found = access_cache.cached(key, lambda: _token_read(key.removeprefix("token:")))
+        key_hash = token_hash(token)
+        key = "token:" + key_hash
+        found = access_cache.cached(key, lambda: _token_read(key_hash))
         if found is None:
             return None
         token_pk, last_used_at, user = found
