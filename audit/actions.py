@@ -13,11 +13,13 @@ import contextvars
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.http import HttpRequest
 
 from audit.choices import ACTION_WEIGHT, AccessAction, Channel
 from audit.models import AccessLogEntry
 from core.actors import ActingUser, actor_of
+from core.db import row_insert
 from orders.models import Order, Patient
 from registry.access import device_centre_unit, person_for, unit_ids_of
 
@@ -116,14 +118,9 @@ def access_log_flush(accesses: RequestAccesses) -> list[AccessLogEntry]:
     user = accesses.user
     if not accesses.entries or user is None:
         return []
-    patient_ids = {key[0] for key in accesses.entries}
+    patient_ids = sorted({key[0] for key in accesses.entries})
     patient_units: dict[int, set[int]] = {}
-    for patient_id, unit_id in (
-        Order.objects.filter(patient_id__in=patient_ids)
-        .order_by()  # no default ordering columns inside the DISTINCT
-        .values_list("patient_id", "unit_id")
-        .distinct()
-    ):
+    for patient_id, unit_id in _patient_units(patient_ids):
         patient_units.setdefault(patient_id, set()).add(unit_id)
     own_units = unit_ids_of(user)
     centre = device_centre_unit(user)
@@ -151,6 +148,20 @@ def access_log_flush(accesses: RequestAccesses) -> list[AccessLogEntry]:
     if len(rows) == 1:
         # One row, the common case (a request about one order or patient): a plain
         # INSERT, atomic on its own, spares bulk_create's BEGIN and COMMIT round trips.
-        rows[0].save()
+        row_insert(rows[0])
         return rows
     return AccessLogEntry.objects.bulk_create(rows)
+
+
+def _patient_units(patient_ids: list[int]) -> list[tuple[int, int]]:
+    """The units that have ordered for these patients, as (patient, unit) pairs. Plain
+    SQL: every request that shows patient data runs it, and Django builds the same
+    query anew each time (docs/performance.md)."""
+    marks = ", ".join(["%s"] * len(patient_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT patient_id, unit_id FROM {Order._meta.db_table} "  # noqa: S608
+            f"WHERE patient_id IN ({marks})",
+            patient_ids,
+        )
+        return [(int(p), int(u)) for p, u in cursor.fetchall()]

@@ -2,15 +2,54 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from django.db.models import Model
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Field, Model
 
 
 def model_columns(model: type[Model], *, with_id: bool = True) -> tuple[str, ...]:
     """The model's table columns in declaration order: the columns of a bulk COPY or
     INSERT written row by row as plain tuples (the bench generator, the bulk import)."""
     return tuple(str(f.column) for f in model._meta.concrete_fields if with_id or not f.primary_key)
+
+
+@functools.cache
+def _insert_sql(model: type[Model], using: str) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    meta = model._meta
+    fields = tuple(f for f in meta.concrete_fields if not f.primary_key)
+    ops = connections[using].ops
+    columns = ", ".join(ops.quote_name(str(f.column)) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    pk = ops.quote_name(str(meta.pk.column)) if meta.pk else "id"
+    return (
+        f"INSERT INTO {ops.quote_name(meta.db_table)} ({columns}) VALUES ({marks}) "  # noqa: S608
+        f"RETURNING {pk}",
+        fields,
+    )
+
+
+def row_insert(instance: Model, *, using: str = DEFAULT_DB_ALIAS) -> Model:
+    """INSERT one new row, as ``instance.save()`` would for a model with an automatic
+    primary key and no save hooks or signals, but with its statement built once per
+    process: Django builds and compiles ``save()``'s INSERT anew on every call, about
+    half a millisecond of CPU, which the order steps paid twice per request (their
+    event and the access log). Field defaults and ``auto_now_add`` apply
+    (``pre_save``), values are adapted as Django adapts them. Sets the primary key."""
+    model = type(instance)
+    connection = connections[using]
+    sql, fields = _insert_sql(model, using)
+    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:  # INSERT … RETURNING answers one row; nothing else is a success
+        raise RuntimeError(f"INSERT INTO {model._meta.db_table} returned no row")
+    instance.pk = row[0]
+    instance._state.adding = False
+    instance._state.db = using
+    return instance
 
 
 def append_only_trigger_create(table: str) -> Any:

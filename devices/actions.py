@@ -19,12 +19,21 @@ from registry.models import Unit
 FINAL_STATUSES = (DeviceStatus.SCRAPPED, DeviceStatus.SOLD)
 
 
-def device_locked(device: Device) -> Device:
+def device_locked(device: Device, *, product: Product | None = None) -> Device:
     """Re-read the device under a row lock: two requests cannot both move it. Its product
-    is read with it, not locked (``of``): devices of one product move independently."""
-    return (
-        Device.objects.select_for_update(of=("self",)).select_related("product").get(pk=device.pk)
-    )
+    is not locked: devices of one product move independently. An order step passes its
+    order's product (read under the access generation, decision 0010), which is the
+    device's own; otherwise it is read with the device."""
+    if product is None:
+        return (
+            Device.objects.select_for_update(of=("self",))
+            .select_related("product")
+            .get(pk=device.pk)
+        )
+    locked = Device.objects.select_for_update(of=("self",)).get(pk=device.pk)
+    if locked.product_id == product.pk:
+        locked.product = product
+    return locked
 
 
 def device_transition(

@@ -146,7 +146,7 @@ def delivery_dispatch(
         order.waits_for_training = False
     if order.device is None:  # an allocated order always has its device
         raise Conflict("order_without_device", _("The order has no device."))
-    device = device_locked(order.device)
+    device = device_locked(order.device, product=order.product)
     old_device = device_transition(
         device,
         allowed_from=(DeviceStatus.RESERVED,),
@@ -197,7 +197,7 @@ def delivery_confirm(
         )
     if order.device is None:  # an allocated order always has its device
         raise Conflict("order_without_device", _("The order has no device."))
-    device = device_locked(order.device)
+    device = device_locked(order.device, product=order.product)
     old_device = device_transition(
         device,
         allowed_from=(DeviceStatus.IN_TRANSIT,),

@@ -29,7 +29,8 @@ from orders.choices import (
 )
 from orders.models import Order, Patient
 from orders.personal_numbers import personal_number_parse
-from orders.selectors import ORDER_RELATED, order_not_found
+from orders.selectors import ORDER_OWN_RELATED, order_not_found, order_references
+from registry import access_cache
 from registry.access import (
     acting_unit_check,
     device_centre_check,
@@ -95,11 +96,16 @@ class Refusal:
     status: int = 400
 
 
-def _agreement_refusal(principal: Principal, area: str, on: datetime.date) -> Refusal | None:
+def _agreement_refusal(
+    principal: Principal, area: str, on: datetime.date, *, current: int | None
+) -> Refusal | None:
     area_agreement = AREA_SUPPLY_AGREEMENTS[area]
-    # Both agreements' signatures in one query.
-    signed = signatures_active(
-        principal=principal, agreement_codes=(COLLABORATION_AGREEMENT, area_agreement), on=on
+    codes = (COLLABORATION_AGREEMENT, area_agreement)
+    # Both agreements' signatures in one query, kept per process under ``current``.
+    signed: dict[str, object] = access_cache.cached_under(
+        current,
+        f"signatures:{principal.pk}:{','.join(codes)}:{on.isoformat()}",
+        lambda: signatures_active(principal=principal, agreement_codes=codes, on=on),
     )
     if COLLABORATION_AGREEMENT not in signed:
         return Refusal(
@@ -127,7 +133,9 @@ def order_eligibility(
     """
     refusals: list[Refusal] = []
     product, unit = data.product, data.unit
-    agreement = _agreement_refusal(unit.principal, product.area, on)
+    # Signatures and guidance are reference data, kept per process (decision 0010).
+    current = access_cache.current_generation()
+    agreement = _agreement_refusal(unit.principal, product.area, on, current=current)
     if agreement:
         refusals.append(agreement)
     if product.status != ProductStatus.LAUNCHED:
@@ -140,7 +148,11 @@ def order_eligibility(
                 status=409,
             )
         )
-    guidance = guidance_in_force(product=product, on=on)
+    guidance: GuidanceVersion | None = access_cache.cached_under(
+        current,
+        f"guidance-in-force:{product.pk}:{on.isoformat()}",
+        lambda: guidance_in_force(product=product, on=on),
+    )
     if guidance is None:
         refusals.append(
             Refusal(
@@ -214,7 +226,10 @@ def _raise(refusal: Refusal) -> None:
 
 def _cost_bearer(guidance: GuidanceVersion, unit: Unit) -> Principal:
     if guidance.cost_bearer == CostBearer.REGION:
-        return Principal.objects.get(kind=PrincipalKind.REGION)
+        region: Principal = access_cache.cached(
+            "principal:region", lambda: Principal.objects.get(kind=PrincipalKind.REGION)
+        )
+        return region
     # The prescriber's principal, the ordering unit's principal and (until patients carry
     # a home municipality) the municipality all resolve to the unit's principal.
     return unit.principal
@@ -425,15 +440,19 @@ def order_locked(order: Order) -> Order:
     unit, patient… are read, not locked, since no order step changes them; locking the
     product too made every step of every order for that product, in the whole region,
     wait for the others. 404 for a number that names no order: the API passes the
-    device centre's steps a bare number (``order_for_step``)."""
+    device centre's steps a bare number (``order_for_step``). The reference rows come
+    from the process's cache under the access generation, read first (decision 0010)."""
+    current = access_cache.current_generation()
     try:
-        return (
+        locked = (
             Order.objects.select_for_update(of=("self",))
-            .select_related(*ORDER_RELATED)
+            .select_related(*ORDER_OWN_RELATED)
             .get(pk=order.pk)
         )
     except Order.DoesNotExist:
         raise order_not_found() from None
+    order_references(locked, current=current)
+    return locked
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from audit.actions import access_log_record, access_log_request_action
 from audit.choices import AccessAction, Resource
+from catalog.models import Product
 from catalog.selectors import product_get
 from core.errors import InvalidInput, NotFound
 from devices.models import DeviceEvent
@@ -28,6 +29,7 @@ from orders.actions import (
 )
 from orders.choices import OrderStatus
 from orders.models import Order
+from registry import access_cache
 from registry.access import acting_unit_check
 from registry.models import Unit
 
@@ -206,12 +208,19 @@ class CancelIn(Schema):
 
 
 def _input(payload: OrderIn) -> OrderInput:
-    product = product_get(article_number=payload.product)
+    # Reference rows, kept per process under the access generation (decision 0010).
+    current = access_cache.current_generation()
+    product: Product | None = access_cache.cached_under(
+        current,
+        f"product:{payload.product}",
+        lambda: product_get(article_number=payload.product),
+    )
     if product is None:
         raise NotFound("product_not_found", _("No product has that article number."))
-    unit = Unit.objects.select_related("principal").filter(pk=payload.unit).first()
-    if unit is None:
-        raise NotFound("unit_not_found", _("No unit has that id."))
+    try:
+        unit = access_cache.row(Unit, payload.unit, current=current, related=("principal",))
+    except Unit.DoesNotExist:
+        raise NotFound("unit_not_found", _("No unit has that id.")) from None
     patient = None
     if payload.personal_number:
         patient = PatientInput(

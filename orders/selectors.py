@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
+from catalog.models import GuidanceVersion, Product
 from core.actors import ActingUser
 from core.errors import NotFound
 from orders.choices import OPEN_ORDER_STATUSES
 from orders.models import Order, Patient
 from orders.personal_numbers import personal_number_parse
+from registry import access_cache
 from registry.access import is_device_centre, patient_data_check, unit_ids_of
+from registry.models import Person, Principal, Unit
 
 
 def patient_name_for(user: ActingUser, patient: Patient | None) -> str | None:
@@ -45,6 +48,24 @@ ORDER_RELATED = (
     "guidance",
     "cost_bearer",
 )
+
+
+# The rows an order step reads with the order itself; the rest of ``ORDER_RELATED`` is
+# reference data (product, guidance, unit, prescriber, cost bearer) that changes a few
+# times a year, kept per process under the access generation (``order_references``).
+ORDER_OWN_RELATED = ("patient", "device")
+
+
+def order_references(order: Order, *, current: int | None) -> None:
+    """Give ``order`` its product, guidance, unit with principal, prescriber and cost
+    bearer from the process's cache, read under generation ``current`` (read before the
+    order, decision 0010). Django spends more of an order step's time building a join
+    of these nine tables than PostgreSQL spends running it."""
+    order.product = access_cache.row(Product, order.product_id, current=current)
+    order.guidance = access_cache.row(GuidanceVersion, order.guidance_id, current=current)
+    order.unit = access_cache.row(Unit, order.unit_id, current=current, related=("principal",))
+    order.prescriber = access_cache.row(Person, order.prescriber_id, current=current)
+    order.cost_bearer = access_cache.row(Principal, order.cost_bearer_id, current=current)
 
 
 def order_not_found() -> NotFound:

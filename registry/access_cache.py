@@ -18,16 +18,21 @@ change what the next one gets.
 
 from __future__ import annotations
 
+import functools
 import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django.db.models import Model
 
-from registry.triggers import GENERATION_TABLE
+from registry.triggers import GENERATION_TABLE, WATCHED
+
+M = TypeVar("M", bound=Model)
 
 _entries: OrderedDict[str, tuple[int, bytes]] = OrderedDict()
 _lock = threading.Lock()  # the development server answers in threads
@@ -45,11 +50,25 @@ def generation() -> int | None:
 def cached(key: str, load: Callable[[], Any]) -> Any:
     """``load()``'s result for ``key``, from this process's cache while the generation it
     was read under is current. A None result is not kept (an unknown token)."""
-    size: int = settings.ACCESS_CACHE_ENTRIES
-    if size <= 0:
+    if settings.ACCESS_CACHE_ENTRIES <= 0:
         return load()
-    current = generation()
-    if current is None:
+    return cached_under(generation(), key, load)
+
+
+def current_generation() -> int | None:
+    """The generation to pass to ``cached_under`` for several look-ups in a row (one read
+    for all of them); None when the cache is off or the row is missing."""
+    if settings.ACCESS_CACHE_ENTRIES <= 0:
+        return None
+    return generation()
+
+
+def cached_under(current: int | None, key: str, load: Callable[[], Any]) -> Any:
+    """As ``cached``, under a generation the caller read (``current_generation``) before
+    anything it guards, and without writing a watched table since: a row written after
+    that read would change the generation behind it."""
+    size: int = settings.ACCESS_CACHE_ENTRIES
+    if size <= 0 or current is None:
         return load()
     with _lock:
         hit = _entries.get(key)
@@ -60,6 +79,33 @@ def cached(key: str, load: Callable[[], Any]) -> Any:
     if value is not None:
         _store(key, current, value, size)
     return value
+
+
+def row(model: type[M], pk: int, *, current: int | None, related: tuple[str, ...] = ()) -> M:
+    """Row ``pk`` of ``model``, with the ``related`` rows joined, kept under ``current``.
+    Only for tables the triggers watch (``WATCHED``), the joined ones included: a row of
+    any other table could change without a new generation."""
+    _watched_check(model, related)
+    key = f"row:{model._meta.label}:{pk}:{','.join(related)}"
+    return cached_under(
+        current, key, lambda: model._default_manager.select_related(*related).get(pk=pk)
+    )
+
+
+@functools.cache
+def _watched_check(model: type[Model], related: tuple[str, ...]) -> None:
+    for name in (model._meta.db_table, *(_related_table(model, path) for path in related)):
+        if name not in WATCHED:
+            raise ImproperlyConfigured(f"{name} is not watched by the access generation")
+
+
+def _related_table(model: type[Model], path: str) -> str:
+    for name in path.split("__"):
+        remote = model._meta.get_field(name).related_model
+        if not isinstance(remote, type):  # "self" or a lazy name: not a loaded model
+            raise ImproperlyConfigured(f"{path} does not name a related model")
+        model = remote
+    return model._meta.db_table
 
 
 def replace(key: str, value: Any) -> None:

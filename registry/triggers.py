@@ -31,6 +31,13 @@ WATCHED: dict[str, tuple[str, ...]] = {
     "registry_person": (),
     "registry_membership": (),
     "api_apitoken": ("user_id", "key_hash", "revoked"),
+    # Reference rows the order steps keep per process (decision 0010).
+    "registry_agreement": (),
+    "registry_agreementsignature": (),
+    "catalog_product": (),
+    "catalog_guidanceversion": (),
+    "catalog_prescriberrule": (),
+    "catalog_guidancecode": (),
 }
 
 
