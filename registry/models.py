@@ -408,9 +408,11 @@ class AccessGeneration(models.Model):
     token's user with their person and memberships in each server process and serves it
     only while this value is the one it was read under, so a revoked token, a
     deactivated user or an ended membership counts from the next request in every
-    process. The triggers (migrations ``registry/0004`` and ``api/0002``) see every
-    write, bulk updates and raw SQL included; a random value never comes back after a
-    rolled-back change, as a counter would."""
+    process. The order steps keep their reference rows the same way (products,
+    guidance with its rules and codes, agreements and signatures: decision 0010). The
+    triggers (migrations ``registry/0004``, ``registry/0005``, ``api/0002``,
+    ``catalog/0004``) see every write, bulk updates and raw SQL included; a random value
+    never comes back after a rolled-back change, as a counter would."""
 
     value = models.BigIntegerField(default=0)
 

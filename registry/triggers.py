@@ -1,6 +1,8 @@
 """SQL for the triggers that change ``AccessGeneration`` (registry/models.py) when a row
-that decides access changes. Used by migrations (``registry/0004``, ``api/0002``): a
-change here must leave the SQL those produce as it is, or come with a new migration."""
+that decides access, or a reference row an order step keeps per process (decision 0010),
+changes. Used by migrations (``registry/0004``, ``registry/0005``, ``api/0002``,
+``catalog/0004``): a change here must leave the SQL those produce as it is, or come with a
+new migration."""
 
 from __future__ import annotations
 
