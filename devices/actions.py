@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from core.actors import ActingUser
+from core.db import row_update
 from core.errors import Conflict, InvalidInput
 from devices.choices import DeviceStatus, EventKind, Location
 from devices.events import device_event_record
@@ -57,7 +58,7 @@ def device_transition(
     device.status = to_status
     device.location = location
     device.unit = unit
-    device.save(update_fields=["status", "location", "unit"])
+    row_update(device, fields=("status", "location", "unit"))
     return old
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from core.actors import ActingUser, actor_of
+from core.db import row_update
 from core.errors import Conflict, InvalidInput, NotFound
 from devices.actions import device_locked, device_transition
 from devices.choices import DeviceStatus, EventKind, Location
@@ -113,7 +114,7 @@ def device_allocate(
     )
     order.status = OrderStatus.ALLOCATED
     order.device = device
-    order.save(update_fields=["status", "device"])
+    row_update(order, fields=("status", "device"))
     device_event_record(
         kind=EventKind.ALLOCATED,
         order=order,
@@ -155,7 +156,7 @@ def delivery_dispatch(
         code="device_not_reserved",
     )
     order.status = OrderStatus.DISPATCHED
-    order.save(update_fields=["status", "waits_for_training"])
+    row_update(order, fields=("status", "waits_for_training"))
     device_event_record(
         kind=EventKind.DISPATCHED,
         order=order,
@@ -234,7 +235,7 @@ def loan_start(
     order.device = device
     order.delivered_on = on
     order.delivery_working_days = working_days
-    order.save(update_fields=["status", "device", "delivered_on", "delivery_working_days"])
+    row_update(order, fields=("status", "device", "delivered_on", "delivery_working_days"))
     loan = Loan.objects.create(
         device=device,
         order=order,

@@ -15,6 +15,7 @@ from catalog.choices import CostBearer, CriteriaRule, GuidanceAction, ProductSta
 from catalog.models import GuidanceVersion, Product
 from catalog.selectors import guidance_in_force, prescribing_right_check
 from core.actors import ActingUser, actor_of
+from core.db import row_update
 from core.errors import Conflict, InvalidInput, NotPermitted
 from devices.actions import device_locked, device_transition
 from devices.choices import DeviceStatus, EventKind, Location
@@ -475,7 +476,7 @@ def order_accept(
     order.waits_for_training = order.product.training_required and not training_recorded(
         unit=order.unit, product=order.product
     )
-    order.save(update_fields=["status", "waits_for_training"])
+    row_update(order, fields=("status", "waits_for_training"))
     device_event_record(
         kind=EventKind.ORDER_ACCEPTED,
         order=order,

@@ -6,6 +6,8 @@ new migration."""
 
 from __future__ import annotations
 
+from typing import Any
+
 # Every name put into this SQL is a constant of this module or a table name from the
 # models' metadata: nothing comes from a request (hence the noqa: S608 below).
 
@@ -103,3 +105,24 @@ def drop_sql(vendor: str, table: str) -> list[str]:
 
 def drop_function_sql(vendor: str) -> list[str]:
     return [f"DROP FUNCTION IF EXISTS {PG_FUNCTION}()"] if vendor == "postgresql" else []
+
+
+def watch_models(app_label: str, model_names: tuple[str, ...]) -> Any:
+    """A migration operation that puts the triggers on these models' tables (every
+    insert, update and delete counts), and takes them off when reversed."""
+    from django.db import migrations
+
+    def tables(apps: Any) -> list[str]:
+        return [apps.get_model(app_label, name)._meta.db_table for name in model_names]
+
+    def create(apps: Any, schema_editor: Any) -> None:
+        for table in tables(apps):
+            for sql in trigger_sql(schema_editor.connection.vendor, table):
+                schema_editor.execute(sql)
+
+    def drop(apps: Any, schema_editor: Any) -> None:
+        for table in tables(apps):
+            for sql in drop_sql(schema_editor.connection.vendor, table):
+                schema_editor.execute(sql)
+
+    return migrations.RunPython(create, drop)

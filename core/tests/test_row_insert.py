@@ -1,5 +1,5 @@
-"""``core.db.row_insert``: one new row written as ``save()`` writes it, with its INSERT
-built once per process."""
+"""``core.db.row_insert`` and ``row_update``: one row written as ``save()`` writes it,
+with the statement built once per process."""
 
 import datetime
 
@@ -56,3 +56,23 @@ def _a_patient(user):
     from orders.models import Patient
 
     return Patient.objects.create(personal_number="191212121212").pk
+
+
+def test_row_update_writes_the_named_columns_only(lars):
+    from django.db import DatabaseError
+
+    from core.db import row_update
+    from devices.models import Device
+
+    device = register(BP, "BP-U", datetime.date(2024, 1, 1), lars)
+    unit = lars.person.memberships.first().unit
+    stale = Device.objects.get(pk=device.pk)
+    device.status, device.location, device.unit = "reserved", "centre", unit
+    device.serial_number = "NOT-WRITTEN"
+    row_update(device, fields=("status", "location", "unit"))
+    row = Device.objects.get(pk=device.pk)
+    assert (row.status, row.location, row.unit_id) == ("reserved", "centre", unit.pk)
+    assert row.serial_number == stale.serial_number == "BP-U"
+    device.pk = 0  # no such row: refused, as save(update_fields=…) refuses
+    with pytest.raises(DatabaseError):
+        row_update(device, fields=("status",))

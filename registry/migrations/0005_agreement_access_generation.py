@@ -5,26 +5,10 @@ from django.db import migrations
 
 from registry import triggers
 
-MODELS = ("Agreement", "AgreementSignature")
-
-
-def create(apps, schema_editor):
-    for name in MODELS:
-        table = apps.get_model("registry", name)._meta.db_table
-        for sql in triggers.trigger_sql(schema_editor.connection.vendor, table):
-            schema_editor.execute(sql)
-
-
-def drop(apps, schema_editor):
-    for name in MODELS:
-        table = apps.get_model("registry", name)._meta.db_table
-        for sql in triggers.drop_sql(schema_editor.connection.vendor, table):
-            schema_editor.execute(sql)
-
 
 class Migration(migrations.Migration):
     dependencies = [
         ("registry", "0004_access_generation"),
     ]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = [triggers.watch_models("registry", ("Agreement", "AgreementSignature"))]
