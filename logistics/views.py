@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import tempfile
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -37,6 +38,7 @@ from audit.actions import access_log_record
 from audit.choices import AccessAction, Resource
 from catalog.models import Product
 from core.errors import InvalidInput, NotFound
+from core.reversing import PkUrl
 from core.screen_errors import back_url
 from devices.selectors import devices_for_reconditioning
 from logistics import actions, selectors
@@ -142,6 +144,44 @@ def _changed(request: HttpRequest, patient: Patient | None, resource: str, objec
     )
 
 
+@dataclass(frozen=True)
+class OrderLinks:
+    """The links of one order's row and its next-step forms."""
+
+    detail: str
+    accept: str
+    allocate: str
+    dispatch: str
+    deliver: str
+    cancel: str
+    delivery_note: str
+    device: str | None
+
+
+class OrderLinker:
+    """``OrderLinks`` for many orders, each URL reversed once (core/reversing.py)."""
+
+    VIEWS = {
+        "detail": "order_detail",
+        "accept": "order_accept",
+        "allocate": "order_allocate",
+        "dispatch": "order_dispatch",
+        "deliver": "order_deliver",
+        "cancel": "order_cancel",
+        "delivery_note": "delivery_note",
+    }
+
+    def __init__(self) -> None:
+        self._urls = {name: PkUrl(f"logistics:{view}") for name, view in self.VIEWS.items()}
+        self._device = PkUrl("logistics:device_detail")
+
+    def __call__(self, order: Order) -> OrderLinks:
+        return OrderLinks(
+            **{name: url(order.pk) for name, url in self._urls.items()},
+            device=self._device(order.device_id) if order.device_id else None,
+        )
+
+
 def _queue_url() -> str:
     return reverse("logistics:work_queue")
 
@@ -181,8 +221,9 @@ def work_queue(request: HttpRequest) -> HttpResponse:
     units = [] if unit_search else open_units.select_related("principal").order_by("name")
     today = timezone.localdate()
     rows = []
+    linker = OrderLinker()
     for order in page:
-        rows.append((order, selectors.order_timeliness(order, today)))
+        rows.append((order, selectors.order_timeliness(order, today), linker(order)))
         access_log_record(
             user=request.user,
             patients=[order.patient],
@@ -243,6 +284,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = _delivery_context(request, order)
     context["events"] = selectors.event_rows(selectors.order_events(order=order))
+    context["links"] = OrderLinker()(order)
     return render(request, "logistics/order_detail.html", context)
 
 
