@@ -50,7 +50,7 @@ pytest: $(STAMP)
 
 ## Benchmarks of issue 7 (docs/performance.md): every figure at 10 000, 100 000 and
 ## 1 000 000 devices, each in a fresh database on the PostgreSQL server of
-## BENCH_DATABASE_URL; one result file in bench/results/. About 30 minutes on 2 cores.
+## BENCH_DATABASE_URL; one result file in bench/results/. 30-45 minutes on 2 cores.
 ## Smaller: make bench SIZES=10000 IMPORT_ROWS=20000
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hjalpmedel_bench
 SIZES ?= 10000,100000,1000000
