@@ -1,5 +1,5 @@
-"""What authentication reads on every request, kept in each server process while the
-access generation says it is still true.
+"""What authentication and the order steps read on every request, kept in each server
+process while the access generation says it is still true.
 
 An API request reads its token with the user, person and employer, then the person's
 memberships: about 1.6 ms of the server's CPU per request, spent in Django building
@@ -8,10 +8,13 @@ the process and checks it against ``AccessGeneration`` with one small query inst
 triggers replace that value in the same transaction as any change to users, tokens,
 people, principals, units or memberships (bulk writes and raw SQL included), so a
 revoked token or an ended membership counts from the next request in every process.
+The order steps keep their reference rows the same way (``row``, ``cached_under``):
+products, guidance with its rules and codes, agreements and signatures, whose tables
+the triggers watch too (decision 0010).
 The value is read before the rows it guards: a change that commits between the two
 leaves newer rows under the older value, which the next request reads again.
 
-``ACCESS_CACHE_ENTRIES`` (default 10 000 tokens per process, least recently used
+``ACCESS_CACHE_ENTRIES`` (default 10 000 entries per process, least recently used
 dropped) sets the size; 0 turns the cache off. Entries are pickled, so no request can
 change what the next one gets.
 """
