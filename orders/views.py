@@ -26,6 +26,7 @@ from catalog import selectors as catalog_selectors
 from catalog.choices import ProductStatus
 from catalog.models import Product
 from core.errors import DomainError, InvalidInput
+from core.reversing import PkUrl
 from devices.choices import DeviceStatus, Location
 from devices.models import Device
 from logistics import actions as logistics_actions
@@ -169,9 +170,16 @@ def order_list(request: HttpRequest) -> HttpResponse:
     )
     if request.GET.get("format") == "csv":
         return _orders_csv(request, qs)
-    page = Paginator(qs, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = [(order, order_timeliness(order)) for order in page]
-    for order, _timing in rows:
+    # The page's orders with their patient and device; the reference rows (product,
+    # unit, prescriber…) from the process's cache (selectors.orders_with_references).
+    own = qs.select_related(None).select_related(*selectors.ORDER_OWN_RELATED)
+    page = Paginator(own, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    detail = PkUrl("orders:order_detail")
+    rows = [
+        (order, order_timeliness(order), detail(order.pk))
+        for order in selectors.orders_with_references(page)
+    ]
+    for order, _timing, _link in rows:
         access_log_record(
             user=request.user,
             patients=[order.patient],

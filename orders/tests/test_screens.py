@@ -8,6 +8,7 @@ from audit.models import AccessLogEntry
 from devices.models import DeviceEvent
 from logistics.models import Loan, SupportCase, WorkOrder
 from orders.models import Order
+from orders.personal_numbers import luhn_check_digit
 from orders.tests.helpers import BP, DISPENSER, delivered, submit, unit_of
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +100,42 @@ def test_my_units_orders_show_lateness_and_hide_other_units(anna_client, anna, s
         sara_client.get(reverse("orders:order_list")).content.decode()
     )
     assert sara_client.get(reverse("orders:order_detail", args=[order.pk])).status_code == 404
+
+
+def test_the_order_list_shows_reference_rows_as_they_are_now(anna_client, anna):
+    # The page takes each order's product and unit from the process's cache (decision
+    # 0010): a rename, even by a bulk update, shows at the next request.
+    from catalog.models import Product
+    from registry.models import Unit
+
+    order = submit(anna)
+    first = anna_client.get(reverse("orders:order_list")).content.decode()
+    assert order.product.name in first and order.unit.name in first
+    Product.objects.filter(pk=order.product_id).update(name="Blodtrycksmätare Ny")
+    Unit.objects.filter(pk=order.unit_id).update(name="Avdelning Omdöpt")
+    page = anna_client.get(reverse("orders:order_list")).content.decode()
+    assert "Blodtrycksmätare Ny" in page and "Avdelning Omdöpt" in page
+    assert order.product.name not in page
+
+
+def test_the_order_list_reads_as_many_rows_for_many_orders_as_for_one(
+    anna_client, anna, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    submit(anna)
+    anna_client.get(reverse("orders:order_list"))  # the reference rows cached
+    with CaptureQueriesContext(connection) as one:
+        anna_client.get(reverse("orders:order_list"))
+    more = [
+        submit(anna, personal_number=f"19400101-00{n}{luhn_check_digit(f'40010100{n}')}")
+        for n in range(6)
+    ]
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = anna_client.get(reverse("orders:order_list")).content.decode()
+    for order in more:
+        assert f'href="{reverse("orders:order_detail", args=[order.pk])}"' in page
 
 
 def test_roles_without_patient_data_are_refused_the_order_list(client, karin):
