@@ -301,8 +301,21 @@ def order_count_list(
     return selectors.order_counts(ordered_from=ordered_from, ordered_to=ordered_to)
 
 
+class OrderPagination(PageNumberPagination):
+    """django-ninja's page-number pagination, the page's orders given their reference rows
+    from the process's cache (``selectors.orders_with_references``) rather than read with
+    them in a nine-table join."""
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Order], pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        page[self.items_attribute] = selectors.orders_with_references(page[self.items_attribute])
+        return page
+
+
 @router.get("/orders", response=list[OrderOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(OrderPagination, page_size=50)
 def order_list(
     request: HttpRequest,
     status: str = "",
@@ -322,7 +335,7 @@ def order_list(
         open_only=open,
         ordered_from=ordered_from,
         ordered_to=ordered_to,
-    ).select_related("guidance", "cost_bearer")
+    ).select_related(None).select_related(*selectors.ORDER_OWN_RELATED)
 
 
 @router.get("/orders/{order_id}", response=OrderOut)

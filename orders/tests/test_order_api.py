@@ -206,6 +206,7 @@ def test_order_list_query_count_is_bounded(anna_client, anna, django_assert_max_
         return len(captured)
 
     post(anna_client, "/api/v1/orders", prescription(anna), HTTP_IDEMPOTENCY_KEY="q0")
+    queries_for_list()  # the first reads the reference rows into the process's cache
     one = queries_for_list()
     for i in range(1, 5):
         post(anna_client, "/api/v1/orders", prescription(anna), HTTP_IDEMPOTENCY_KEY=f"q{i}")
@@ -216,6 +217,23 @@ def test_order_list_query_count_is_bounded(anna_client, anna, django_assert_max_
     with django_assert_max_num_queries(14):
         response = anna_client.get("/api/v1/orders")
     assert response.json()["count"] == 5
+
+
+def test_order_list_shows_reference_rows_as_they_are_now(anna_client, anna):
+    # The list takes each order's product and unit with its principal from the process's
+    # cache (decision 0010): changes by bulk update show at the next request.
+    from catalog.models import Product
+    from registry.models import Principal, Unit
+
+    created = post(anna_client, "/api/v1/orders", prescription(anna)).json()
+    first = anna_client.get("/api/v1/orders").json()["items"][0]
+    assert (first["id"], first["product"]) == (created["id"], BP)
+    order = Order.objects.get(pk=created["id"])
+    other = Principal.objects.exclude(pk=order.unit.principal_id).first()
+    Product.objects.filter(pk=order.product_id).update(article_number="BP-RENAMED")
+    Unit.objects.filter(pk=order.unit_id).update(principal=other)
+    now = anna_client.get("/api/v1/orders").json()["items"][0]
+    assert (now["product"], now["principal"]) == ("BP-RENAMED", other.code)
 
 
 def test_guidance_version_in_force_is_recorded_and_kept(sara_client, sara, karin):
