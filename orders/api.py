@@ -327,15 +327,19 @@ def order_list(
 ) -> QuerySet[Order]:
     if status and status not in OrderStatus.values:
         raise InvalidInput("invalid_status", _("Unknown order status."), field="status")
-    return selectors.order_list(
-        user=request.user,
-        status=status,
-        unit=unit,
-        product=product,
-        open_only=open,
-        ordered_from=ordered_from,
-        ordered_to=ordered_to,
-    ).select_related(None).select_related(*selectors.ORDER_OWN_RELATED)
+    return (
+        selectors.order_list(
+            user=request.user,
+            status=status,
+            unit=unit,
+            product=product,
+            open_only=open,
+            ordered_from=ordered_from,
+            ordered_to=ordered_to,
+        )
+        .select_related(None)
+        .select_related(*selectors.ORDER_OWN_RELATED)
+    )
 
 
 @router.get("/orders/{order_id}", response=OrderOut)
