@@ -229,7 +229,7 @@ def test_order_list_shows_reference_rows_as_they_are_now(anna_client, anna):
     first = anna_client.get("/api/v1/orders").json()["items"][0]
     assert (first["id"], first["product"]) == (created["id"], BP)
     order = Order.objects.get(pk=created["id"])
-    other = Principal.objects.exclude(pk=order.unit.principal_id).first()
+    other = Principal.objects.exclude(pk=order.unit.principal_id).order_by("pk")[0]
     Product.objects.filter(pk=order.product_id).update(article_number="BP-RENAMED")
     Unit.objects.filter(pk=order.unit_id).update(principal=other)
     now = anna_client.get("/api/v1/orders").json()["items"][0]
