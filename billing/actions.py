@@ -16,8 +16,6 @@ from django.db.models import (
     DateField,
     Exists,
     F,
-    Func,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -43,6 +41,7 @@ from billing.terms import PAYMENT_TERMS_DAYS, money
 from catalog.choices import BillingType
 from catalog.models import Product
 from core.actors import ActingUser, actor_of
+from core.db import DayBefore, DaysBetween
 from core.errors import Conflict, InvalidInput
 from core.events import domain_event_record
 from logistics.models import Loan
@@ -151,37 +150,6 @@ _LOAN_VALUES = ("pk", "order__product_id", "device__serial_number", "unit_id")
 
 def _cost_centres() -> dict[int, str]:
     return dict(Unit.objects.values_list("pk", "cost_centre"))
-
-
-class DaysBetween(Func):
-    """``DaysBetween(end, start)``: the days from ``start`` to ``end`` (two dates)."""
-
-    arity = 2
-    output_field = IntegerField()
-    template = "(%(expressions)s)"
-    arg_joiner = " - "  # PostgreSQL: a date minus a date is an integer
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        return self.as_sql(
-            compiler,
-            connection,
-            template="CAST(julianday(%(expressions)s) AS INTEGER)",
-            arg_joiner=") - julianday(",
-            **extra_context,
-        )
-
-
-class DayBefore(Func):
-    """The day before a date."""
-
-    arity = 1
-    output_field = DateField()
-    template = "(%(expressions)s - 1)"  # PostgreSQL: a date minus an integer is a date
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        return self.as_sql(
-            compiler, connection, template="date(%(expressions)s, '-1 day')", **extra_context
-        )
 
 
 def _rented(month: datetime.date, prices: _Prices) -> QuerySet[Loan]:

@@ -217,6 +217,9 @@ URGENT_DELIVERY_FEE = env.get_decimal("URGENT_DELIVERY_FEE", "500.00")
 # How long computed follow-up figures are kept (followup/cache.py): a changed fingerprint
 # of the data is a new key anyway, so this only bounds the memory of stale entries.
 FOLLOWUP_CACHE_SECONDS = env.get_int("FOLLOWUP_CACHE_SECONDS", 60 * 60, minimum=0)
+# The follow-up reads the days that are over from its daily and monthly counts (decision
+# 0011, followup/rollup.py); false counts every figure from the events at each request.
+FOLLOWUP_ROLLUP = env.get_bool("FOLLOWUP_ROLLUP", True)
 # API tokens kept per server process with their user, person and memberships, checked
 # against the access generation on each request (registry/access_cache.py); 0 = off.
 ACCESS_CACHE_ENTRIES = env.get_int("ACCESS_CACHE_ENTRIES", 10_000, minimum=0)

@@ -6,7 +6,7 @@ import functools
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
-from django.db.models import Field, Model
+from django.db.models import DateField, Field, Func, IntegerField, Model
 
 
 def model_columns(model: type[Model], *, with_id: bool = True) -> tuple[str, ...]:
@@ -156,3 +156,34 @@ def frozen_rows_trigger_create(table: str, frozen_when: str) -> Any:
         )
 
     return migrations.RunPython(forwards, backwards)
+
+
+class DaysBetween(Func):
+    """``DaysBetween(end, start)``: the days from ``start`` to ``end`` (two dates)."""
+
+    arity = 2
+    output_field = IntegerField()
+    template = "(%(expressions)s)"
+    arg_joiner = " - "  # PostgreSQL: a date minus a date is an integer
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
+
+
+class DayBefore(Func):
+    """The day before a date."""
+
+    arity = 1
+    output_field = DateField()
+    template = "(%(expressions)s - 1)"  # PostgreSQL: a date minus an integer is a date
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="date(%(expressions)s, '-1 day')", **extra_context
+        )

@@ -40,7 +40,7 @@ from django.db.models.functions import Coalesce
 from catalog.models import Product
 from core.models import DomainEvent
 from devices.models import DeviceEvent
-from followup import series
+from followup import rollup, series
 from followup.selectors import Summary, followup_summary
 from followup.selectors.events import FollowupFilter
 from orders.models import Order, Patient
@@ -85,7 +85,8 @@ def cached(name: str, f: FollowupFilter, compute: Callable[[], T], fingerprint: 
     key = f"{KEY_PREFIX}:{name}:{_filter_key(f)}:{fingerprint}"
     value: T | None = cache.get(key)
     if value is None:
-        value = compute()
+        with rollup.reading():
+            value = compute()
         cache.set(key, value, timeout=settings.FOLLOWUP_CACHE_SECONDS)
     return value
 

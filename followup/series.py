@@ -4,7 +4,6 @@ API. A table is columns (key, Swedish label) and rows of plain values."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -150,20 +149,15 @@ def at_patients(f: FollowupFilter) -> Table:
     if f.at not in days:
         days.append(f.at)
         days.sort()
-    total = selectors.at_patients_series(f, days)
-    per_product: dict[str, dict[datetime.date, int]] = {}
+    balances = selectors.at_patients_on(f, days)
+    total = {day: sum(per.values()) for day, per in balances.items()}
+    # The products ever delivered to a patient up to the last day (or those asked for).
     products = _products(
-        set(
-            Product.objects.filter(orders__kind="prescription")
-            .values_list("pk", flat=True)
-            .distinct()
-        )
-        if not f.product_ids
-        else set(f.product_ids)
+        {p for per in balances.values() for p in per} if not f.product_ids else set(f.product_ids)
     )
-    for p in products:
-        one = dataclasses.replace(f, product_ids=(p.pk,))
-        per_product[p.article_number] = selectors.at_patients_series(one, days)
+    per_product: dict[str, dict[datetime.date, int]] = {
+        p.article_number: {day: balances[day][p.pk] for day in days} for p in products
+    }
     rows: list[dict[str, Value]] = []
     for day in days:
         row: dict[str, Value] = {"date": day, "at_patients": total[day]}
@@ -251,8 +245,8 @@ def delivery_times_per_product(f: FollowupFilter) -> Table:
 
 
 def reconditionings_per_product(f: FollowupFilter) -> Table:
-    delivered = selectors.per_product(selectors.delivered_events(f), "order__product_id")
-    recond = selectors.per_product(selectors.reconditioning_events(f), "device__product_id")
+    delivered = selectors.delivered_per_product(f)
+    recond = selectors.reconditionings_per_product(f)
     rows: list[dict[str, Value]] = [
         {
             "product": p.name,
@@ -277,7 +271,7 @@ def reconditionings_per_product(f: FollowupFilter) -> Table:
 
 
 def maintenance_per_product(f: FollowupFilter) -> Table:
-    counts = selectors.per_product(selectors.maintenance_events(f), "device__product_id")
+    counts = selectors.maintenances_per_product(f)
     rows: list[dict[str, Value]] = [
         {"product": p.name, "maintenances": counts[p.pk]} for p in _products(set(counts))
     ]

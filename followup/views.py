@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from followup import cache as followup_cache
-from followup import charts, series
+from followup import charts, rollup, series
 from followup.exports import table_csv, table_xlsx
 from followup.forms import FollowupFilterForm
 from followup.selectors import FollowupFilter, ordering_overview
@@ -67,8 +67,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "filter": f}
     if f is not None:
         fingerprint = followup_cache.data_fingerprint()
-        context["summary"] = followup_cache.summary(f, fingerprint)
-        context["sections"] = _sections(f, fingerprint)
+        with rollup.reading():  # the days made ready once for the summary and every chart
+            context["summary"] = followup_cache.summary(f, fingerprint)
+            context["sections"] = _sections(f, fingerprint)
         context["query"] = request.GET.urlencode()
     return render(request, "followup/dashboard.html", context, status=200 if f else 400)
 
@@ -95,14 +96,16 @@ def series_download(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
 
 def _report_context(request: HttpRequest, f: FollowupFilter) -> dict[str, Any]:
     fingerprint = followup_cache.data_fingerprint()
-    summary = followup_cache.summary(f, fingerprint)
-    sections = {s["table"].name.replace("-", "_"): s for s in _sections(f, fingerprint)}
+    with rollup.reading():
+        summary = followup_cache.summary(f, fingerprint)
+        sections = {s["table"].name.replace("-", "_"): s for s in _sections(f, fingerprint)}
+        ordering = ordering_overview(f)
     delivered = {p.product_id for p in summary.per_product if p.delivered_total}
     return {
         "filter": f,
         "summary": summary,
         "s": sections,
-        "ordering": ordering_overview(f),
+        "ordering": ordering,
         "contract_starts": Product.objects.filter(
             pk__in=delivered, contract_start__isnull=False
         ).order_by("contract_start", "name"),

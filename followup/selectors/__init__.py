@@ -1,8 +1,10 @@
 """The follow-up's figures, computed from the supply chain's events for any period and
-filter. Nothing here is stored: every figure is a query over ``DeviceEvent`` (joined to
-the order it concerns), so a corrected or imported history changes the figures at once.
+filter: through the daily counts for the days that are over and from the events for the
+last days (decision 0011), so a corrected or imported history changes the figures at
+once.
 
-Definitions (docs/followup.md explains them for readers of the report):
+Definitions (docs/followup.md explains them for readers of the report; followup/facts.py
+says what each measure counts):
 
 - *delivered*: ``delivered`` events in the period, redeliveries of reconditioned devices
   included; *to patients* are those of prescriptions, the rest basic equipment.
@@ -26,15 +28,15 @@ from followup.selectors.breakdowns import (
 from followup.selectors.events import (
     FollowupFilter,
     Month,
-    delivered_events,
-    maintenance_events,
+    delivered_per_product,
+    in_period,
+    maintenances_per_product,
     months_between,
     per_product,
-    reconditioning_events,
-    submitted_events,
-    support_events,
+    reconditionings_per_product,
 )
 from followup.selectors.patients import (
+    at_patients_on,
     at_patients_per_product,
     at_patients_series,
     equality_per_municipality,
@@ -42,7 +44,7 @@ from followup.selectors.patients import (
 )
 from followup.selectors.rent import rent_per_month
 from followup.selectors.summary import ProductFigures, Summary, followup_summary, ordering_overview
-from followup.selectors.times import DeliveryTimes, counted_deliveries, delivery_times
+from followup.selectors.times import DeliveryTimes, delivery_times
 
 __all__ = [
     "DeliveryTimes",
@@ -50,24 +52,23 @@ __all__ = [
     "Month",
     "ProductFigures",
     "Summary",
+    "at_patients_on",
     "at_patients_per_product",
     "at_patients_series",
-    "counted_deliveries",
     "delivered_by_principal_kind",
-    "delivered_events",
     "delivered_per_month",
     "delivered_per_month_and_product",
+    "delivered_per_product",
     "delivery_times",
     "equality_per_municipality",
     "followup_summary",
-    "maintenance_events",
+    "in_period",
+    "maintenances_per_product",
     "month_ends",
     "months_between",
     "ordering_overview",
     "per_product",
-    "reconditioning_events",
+    "reconditionings_per_product",
     "rent_per_month",
-    "submitted_events",
     "support_by_subject",
-    "support_events",
 ]

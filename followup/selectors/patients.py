@@ -1,5 +1,5 @@
 """Devices at patients on a day and over time, and per home municipality (equality),
-from the delivery and receipt events."""
+from the deliveries to patients and the receipts back of those loans."""
 
 from __future__ import annotations
 
@@ -7,67 +7,61 @@ import datetime
 from collections import Counter
 from typing import Any
 
-from django.db.models import (
-    Count,
-)
-
-from devices.choices import EventKind
-from devices.models import DeviceEvent
-from followup.selectors.events import (
-    FollowupFilter,
-    _business_date,
-    _day_start,
-    _order_q,
-    months_between,
-    per_product,
-    submitted_events,
-)
+from followup import rollup
+from followup.choices import Measure
+from followup.selectors.events import FollowupFilter, in_period, months_between
 from orders.choices import OrderKind
 from registry.choices import PrincipalKind
 from registry.models import Principal
 
+TO_PATIENTS = {"order_kind": OrderKind.PRESCRIPTION}
+
+
+def _changes(
+    f: FollowupFilter, start: datetime.date | None, end: datetime.date, by: tuple[str, ...]
+) -> Counter[tuple[Any, ...]]:
+    """Deliveries to patients minus receipts back of those loans, per value of ``by``."""
+    change = rollup.counts(Measure.DELIVERED, f, start=start, end=end, by=by, where=TO_PATIENTS)
+    change.subtract(
+        rollup.counts(Measure.RECEIVED, f, start=start, end=end, by=by, where=TO_PATIENTS)
+    )
+    return change
+
+
+def at_patients_on(
+    f: FollowupFilter, days: list[datetime.date]
+) -> dict[datetime.date, Counter[int]]:
+    """Prescription loans open at the end of each of ``days``, per product: every delivery
+    to a patient up to the day, minus every receipt back of those loans up to the day (a
+    device received back that day is no longer counted)."""
+    last = max(days)
+    per_month: dict[datetime.date, Counter[int]] = {}
+    for (month, product), n in _changes(f, None, last, ("month", "product")).items():
+        per_month.setdefault(month, Counter())[product] += n
+    months = sorted(per_month)
+    result: dict[datetime.date, Counter[int]] = {}
+    for day in days:
+        month = rollup.month_start(day)
+        balance: Counter[int] = Counter()
+        for m in months:
+            if m < month:
+                balance.update(per_month[m])
+        if day == last or day == rollup.month_end(month):
+            balance.update(per_month.get(month, Counter()))
+        else:
+            balance.update({key[0]: n for key, n in _changes(f, month, day, ("product",)).items()})
+        result[day] = balance
+    return result
+
 
 def at_patients_series(f: FollowupFilter, days: list[datetime.date]) -> dict[datetime.date, int]:
-    """Prescription loans open at the end of each of ``days``: every delivery to a patient
-    up to the day, minus every receipt back of those loans up to the day."""
-    last = max(days)
-    starts = (
-        DeviceEvent.objects.filter(
-            kind=EventKind.DELIVERED,
-            order__kind=OrderKind.PRESCRIPTION,
-            occurred_at__lt=_day_start(last + datetime.timedelta(days=1)),
-        )
-        .filter(_order_q(f))
-        .annotate(day=_business_date())
-        .values("day")
-        .annotate(n=Count("id"))
-    )
-    ends = (
-        DeviceEvent.objects.filter(
-            kind=EventKind.RECEIVED,
-            loan__order__kind=OrderKind.PRESCRIPTION,
-            occurred_at__lt=_day_start(last + datetime.timedelta(days=1)),
-        )
-        .filter(_order_q(f, prefix="loan__order__"))
-        .annotate(day=_business_date())
-        .values("day")
-        .annotate(n=Count("id"))
-    )
-    change: Counter[datetime.date] = Counter()
-    for row in starts:
-        change[row["day"]] += row["n"]
-    for row in ends:
-        change[row["day"]] -= row["n"]
-    result: dict[datetime.date, int] = {}
-    ordered_changes = sorted(change.items())
-    running = 0
-    i = 0
-    for day in sorted(days):
-        while i < len(ordered_changes) and ordered_changes[i][0] <= day:
-            running += ordered_changes[i][1]
-            i += 1
-        result[day] = running
-    return result
+    """Prescription loans open at the end of each of ``days``, all products together."""
+    return {day: sum(per.values()) for day, per in at_patients_on(f, days).items()}
+
+
+def at_patients_per_product(f: FollowupFilter) -> Counter[int]:
+    """Prescription loans open at the end of ``f.at``, per product."""
+    return +at_patients_on(f, [f.at])[f.at]
 
 
 def month_ends(f: FollowupFilter) -> list[datetime.date]:
@@ -79,83 +73,17 @@ def month_ends(f: FollowupFilter) -> list[datetime.date]:
     return ends
 
 
-def delivered_to_patients_before(f: FollowupFilter, day: datetime.date) -> tuple[int, Counter[int]]:
-    """Prescription deliveries up to the end of ``day``: the distinct devices delivered,
-    and the deliveries per product (one pass over every delivery until then)."""
-    end = _day_start(day + datetime.timedelta(days=1))
-    devices = 0
-    per: Counter[int] = Counter()
-    for row in (
-        DeviceEvent.objects.filter(
-            kind=EventKind.DELIVERED, order__kind=OrderKind.PRESCRIPTION, occurred_at__lt=end
-        )
-        .filter(_order_q(f))
-        .values("order__product_id")
-        # A device is of one product: the distinct devices per product add up.
-        .annotate(n=Count("id"), devices=Count("device_id", distinct=True))
-    ):
-        per[row["order__product_id"]] = row["n"]
-        devices += row["devices"]
-    return devices, per
-
-
-def at_patients_per_product(f: FollowupFilter, started: Counter[int] | None = None) -> Counter[int]:
-    """Prescription loans open at the end of ``f.at``, per product. ``started``: the
-    deliveries per product until then, when the caller has them already."""
-    end = _day_start(f.at + datetime.timedelta(days=1))
-    if started is None:
-        started = per_product(
-            DeviceEvent.objects.filter(
-                kind=EventKind.DELIVERED, order__kind=OrderKind.PRESCRIPTION, occurred_at__lt=end
-            ).filter(_order_q(f)),
-            "order__product_id",
-        )
-    ended = per_product(
-        DeviceEvent.objects.filter(
-            kind=EventKind.RECEIVED, loan__order__kind=OrderKind.PRESCRIPTION, occurred_at__lt=end
-        ).filter(_order_q(f, prefix="loan__order__")),
-        "loan__order__product_id",
-    )
-    result = Counter(started)
-    result.subtract(ended)
-    return +result
-
-
 def equality_per_municipality(f: FollowupFilter) -> list[dict[str, Any]]:
     """Per municipality: devices at its residents' homes on ``f.at`` per 1 000
     inhabitants, and whether the municipality itself has ordered in the period."""
-    end = _day_start(f.at + datetime.timedelta(days=1))
-    started = Counter(
-        {
-            row["order__patient__home_municipality_id"]: row["n"]
-            for row in DeviceEvent.objects.filter(
-                kind=EventKind.DELIVERED, order__kind=OrderKind.PRESCRIPTION, occurred_at__lt=end
-            )
-            .filter(_order_q(f))
-            .values("order__patient__home_municipality_id")
-            .annotate(n=Count("id"))
-        }
+    at_home: Counter[int | None] = Counter(
+        {key[0]: n for key, n in _changes(f, None, f.at, ("home_municipality",)).items()}
     )
-    ended = Counter(
-        {
-            row["loan__order__patient__home_municipality_id"]: row["n"]
-            for row in DeviceEvent.objects.filter(
-                kind=EventKind.RECEIVED,
-                loan__order__kind=OrderKind.PRESCRIPTION,
-                occurred_at__lt=end,
-            )
-            .filter(_order_q(f, prefix="loan__order__"))
-            .values("loan__order__patient__home_municipality_id")
-            .annotate(n=Count("id"))
-        }
-    )
-    at_home: Counter[int | None] = Counter(started)
-    at_home.subtract(ended)
+    ordering = {key[0] for key in in_period(Measure.SUBMITTED, f, ("principal",))}
     ordered = set(
-        submitted_events(f)
-        .filter(order__principal__kind=PrincipalKind.MUNICIPALITY)
-        .values_list("order__principal_id", flat=True)
-        .distinct()
+        Principal.objects.filter(pk__in=ordering, kind=PrincipalKind.MUNICIPALITY).values_list(
+            "pk", flat=True
+        )
     )
     municipalities = Principal.objects.filter(kind=PrincipalKind.MUNICIPALITY)
     if f.association_ids:

@@ -6,23 +6,18 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import (
-    Count,
-    Q,
-)
-from django.db.models.fields.json import KeyTextTransform
+from django.db.models import Q
 
 from catalog.models import Product
+from followup import rollup
+from followup.choices import Measure
 from followup.selectors.events import (
     FollowupFilter,
-    delivered_events,
-    maintenance_events,
-    per_product,
-    reconditioning_events,
-    submitted_events,
-    support_events,
+    in_period,
+    maintenances_per_product,
+    reconditionings_per_product,
 )
-from followup.selectors.patients import at_patients_per_product, delivered_to_patients_before
+from followup.selectors.patients import at_patients_per_product
 from followup.selectors.times import DeliveryTimes, delivery_times
 from orders.choices import OrderKind
 from registry.choices import PrincipalKind
@@ -78,32 +73,27 @@ def _share(part: int, whole: int) -> float | None:
 
 
 def followup_summary(f: FollowupFilter) -> Summary:
-    delivered = delivered_events(f)
-    # One pass over the period's deliveries for both counts.
+    with rollup.reading():
+        return _summary(f)
+
+
+def _summary(f: FollowupFilter) -> Summary:
     delivered_by_product: Counter[int] = Counter()
     to_patients_by_product: Counter[int] = Counter()
-    for row in delivered.values("order__product_id").annotate(
-        n=Count("id"), to_patients=Count("id", filter=Q(order__kind=OrderKind.PRESCRIPTION))
-    ):
-        delivered_by_product[row["order__product_id"]] = row["n"]
-        to_patients_by_product[row["order__product_id"]] = row["to_patients"]
+    for (product, kind), n in in_period(Measure.DELIVERED, f, ("product", "order_kind")).items():
+        delivered_by_product[product] += n
+        if kind == OrderKind.PRESCRIPTION:
+            to_patients_by_product[product] += n
     times = delivery_times(f)
     total_times: DeliveryTimes = times["total"]
-    recond_by_product = per_product(reconditioning_events(f), "device__product_id")
-    maint_by_product = per_product(maintenance_events(f), "device__product_id")
+    recond_by_product = reconditionings_per_product(f)
+    maint_by_product = maintenances_per_product(f)
     support_by_article = Counter(
-        {
-            row["article"]: row["n"]
-            for row in support_events(f)
-            .annotate(article=KeyTextTransform("product", "data"))
-            .values("article")
-            .annotate(n=Count("id"))
-        }
+        {key[0]: n for key, n in in_period(Measure.SUPPORT, f, ("article",)).items()}
     )
-    # Devices ever at patients (until the end of the period) and the deliveries behind
-    # "at patients" (until the day ``at``) are one pass when the two days are the same.
-    devices_ever, started = delivered_to_patients_before(f, f.end)
-    at_by_product = at_patients_per_product(f, started if f.at == f.end else None)
+    # Devices ever at patients until the end of the period.
+    devices_ever = sum(rollup.devices_to_patients(f, f.end).values())
+    at_by_product = at_patients_per_product(f)
     ordering = ordering_overview(f)
 
     product_ids = (
@@ -173,8 +163,7 @@ def followup_summary(f: FollowupFilter) -> Summary:
 
 def ordering_overview(f: FollowupFilter) -> dict[str, Any]:
     """Which principals and units ordered in the period, with their number of orders."""
-    rows = list(submitted_events(f).values("order__unit_id").annotate(n=Count("id")))
-    unit_orders = {row["order__unit_id"]: row["n"] for row in rows}
+    unit_orders = {key[0]: n for key, n in in_period(Measure.SUBMITTED, f, ("unit",)).items()}
     units = list(
         Unit.objects.filter(pk__in=unit_orders)
         .select_related("principal")
