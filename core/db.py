@@ -187,3 +187,17 @@ class DayBefore(Func):
         return self.as_sql(
             compiler, connection, template="date(%(expressions)s, '-1 day')", **extra_context
         )
+
+
+def trigger_definitions(using: str = DEFAULT_DB_ALIAS) -> dict[str, str]:
+    """Every trigger of the database by name, with its definition as the database keeps
+    it (for the tests that hold the triggers the migrations made in place)."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal"
+            )
+        else:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        return dict(cursor.fetchall())

@@ -91,6 +91,34 @@ class RollupMonth(models.Model):
         return f"{self.month:%Y-%m}"
 
 
+class PrincipalMonthlyCount(models.Model):
+    """The daily counts of a whole month summed over unit, home municipality and device,
+    per principal: what the follow-up reads when a principal, a type of principal or a
+    municipal association is asked for (but no unit). Support cases, which belong to a
+    unit rather than an order, are not here."""
+
+    month = models.DateField(_("month"))
+    measure = models.CharField(_("measure"), max_length=20, choices=Measure.choices)
+    product = models.IntegerField(_("product id"), null=True)
+    principal = models.IntegerField(_("principal id"), null=True)
+    order_kind = models.CharField(_("order kind"), max_length=16, blank=True, default="")
+    working_days = models.IntegerField(_("delivery time in working days"), null=True)
+    n = models.IntegerField(_("count"))
+
+    class Meta:
+        verbose_name = _("monthly count per principal")
+        verbose_name_plural = _("monthly counts per principal")
+        indexes = [
+            # A type of principal or an association: every principal's rows of the months.
+            models.Index(fields=["measure", "month"], name="principalmonth_measure_idx"),
+            # One principal's follow-up.
+            models.Index(fields=["principal", "measure", "month"], name="principalmonth_one_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.measure} {self.principal} {self.n}"
+
+
 class MonthlyCount(models.Model):
     """The daily counts of a whole month summed over principal, unit, home municipality
     and device: what the follow-up reads when no principal or unit is asked for."""

@@ -5,7 +5,9 @@ over and from the events for the rest (decision 0011).
 how many events of a measure (followup/facts.py) the filter ``f`` keeps on the business
 days ``start`` … ``end``, grouped by some dimensions. It splits the days in three:
 
-- whole months that are over, when no principal or unit is asked for: ``MonthlyCount``;
+- whole months that are over, when no unit is asked for: ``MonthlyCount`` (no
+  principal either) or ``PrincipalMonthlyCount`` (a principal, a type of principal or a
+  municipal association);
 - other days that are over (``closed_until``): ``DailyCount``;
 - the last two days, and any day that could not be counted just now: the events.
 
@@ -45,7 +47,13 @@ from devices.choices import EventKind
 from devices.models import DeviceEvent
 from followup.choices import Measure
 from followup.facts import ATTRIBUTED, DIMENSIONS, FACTS
-from followup.models import DailyCount, MonthlyCount, RollupDay, RollupMonth
+from followup.models import (
+    DailyCount,
+    MonthlyCount,
+    PrincipalMonthlyCount,
+    RollupDay,
+    RollupMonth,
+)
 from orders.choices import OrderKind
 from registry.models import Principal, Unit
 
@@ -65,6 +73,9 @@ ANALYZE_AFTER_DAYS = 90
 MONTHLY_DIMENSIONS = frozenset(
     {"month", "product", "order_kind", "working_days", "article", "subject"}
 )
+PRINCIPAL_MONTHLY_DIMENSIONS = frozenset(
+    {"month", "product", "principal", "order_kind", "working_days"}
+)
 
 EVENT_KIND: dict[str, str] = {
     Measure.DELIVERED: EventKind.DELIVERED,
@@ -77,6 +88,9 @@ EVENT_KIND: dict[str, str] = {
 }
 
 Key = tuple[Any, ...]
+
+MONTHLY_COLUMNS = ("measure", "product", "order_kind", "working_days", "article", "subject")
+PRINCIPAL_MONTHLY_COLUMNS = ("measure", "product", "principal", "order_kind", "working_days")
 
 # Within ``reading()``: the day ranges made ready (with the days that could not be) and
 # the months found ready or not, so that a page's many counts check them once.
@@ -233,12 +247,18 @@ def live_counts(
     return result
 
 
-def _daily(
-    measure: str, f: Any, days: Q, by: tuple[str, ...], where: dict[str, Any]
+def _stored(
+    model: type[DailyCount | MonthlyCount | PrincipalMonthlyCount],
+    measure: str,
+    f: Any,
+    rows: Q,
+    by: tuple[str, ...],
+    where: dict[str, Any],
 ) -> Counter[Key]:
-    names = _source_names(by, "daily")
+    """Summed from the stored counts of ``model``: its ``rows`` of the measure."""
+    names = _source_names(by, "daily" if model is DailyCount else "monthly")
     qs = (
-        DailyCount.objects.filter(days, measure=measure)
+        model.objects.filter(rows, measure=measure)
         .filter(scope_q(f, measure) & _where_q(where))
         .values(*names)
         .annotate(n=Sum("n"))
@@ -249,25 +269,19 @@ def _daily(
     return result
 
 
-def _monthly(
-    measure: str, f: Any, months: list[datetime.date], by: tuple[str, ...], where: dict[str, Any]
-) -> Counter[Key]:
-    names = _source_names(by, "monthly")
-    qs = (
-        MonthlyCount.objects.filter(measure=measure, month__in=months)
-        .filter(scope_q(f, measure) & _where_q(where))
-        .values(*names)
-        .annotate(n=Sum("n"))
-        .order_by()
-    )
-    result: Counter[Key] = Counter()
-    _add(result, qs, by, names)
-    return result
-
-
-def _monthly_fits(f: Any, by: tuple[str, ...], where: dict[str, Any]) -> bool:
+def _monthly_level(measure: str, f: Any, by: tuple[str, ...], where: dict[str, Any]) -> str:
+    """Which monthly counts can answer: "all" (no principal), "principal", or ""."""
     dims = set(by) | {name.split("__")[0] for name in where}
-    return not f.filters_orders and dims <= MONTHLY_DIMENSIONS
+    if "day" in dims or f.unit_ids:
+        return ""
+    per_principal = "principal" in dims or bool(
+        f.principal_ids or f.principal_kind or f.association_ids
+    )
+    if not per_principal:
+        return "all" if dims <= MONTHLY_DIMENSIONS else ""
+    if measure == Measure.SUPPORT:  # a support case's principal is its unit's
+        return ""
+    return "principal" if dims <= PRINCIPAL_MONTHLY_DIMENSIONS else ""
 
 
 def counts(
@@ -298,7 +312,8 @@ def counts(
             live_from = closed + datetime.timedelta(days=1)
             failed = days_ensure(start, closed)
             months: list[datetime.date] = []
-            if _monthly_fits(f, by, where) and "day" not in by:
+            level = _monthly_level(measure, f, by, where)
+            if level:
                 whole = [
                     m
                     for m in _month_starts(start, closed)
@@ -310,12 +325,13 @@ def counts(
             in_months = {d for m in months for d in _days(m, month_end(m))}
             rest = [d for d in _days(start, closed) if d not in in_months and d not in failed]
             if months:
-                result += _monthly(measure, f, months, by, where)
+                model = PrincipalMonthlyCount if level == "principal" else MonthlyCount
+                result += _stored(model, measure, f, Q(month__in=months), by, where)
             if rest:
                 ranges = Q()
                 for run in _runs(rest, longest=100_000):
                     ranges |= Q(day__range=(run[0], run[-1]))
-                result += _daily(measure, f, ranges, by, where)
+                result += _stored(DailyCount, measure, f, ranges, by, where)
             for run in _runs(failed, longest=100_000):
                 result += live_counts(measure, f, run[0], run[-1], by, where)
     if live_from <= end:
@@ -641,19 +657,20 @@ def month_sum(month: datetime.date) -> bool:
             if stored.days == full and stored.version_sum == version_sum:
                 return True
             MonthlyCount.objects.filter(month=month).delete()
-            columns = ("measure", "product", "order_kind", "working_days", "article", "subject")
-            cols = ", ".join(q(c) for c in columns)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"INSERT INTO {q(MonthlyCount._meta.db_table)} (month, {cols}, n) "  # noqa: S608
-                    f"SELECT %s, {cols}, SUM(n) FROM {q(DailyCount._meta.db_table)} "
-                    f"WHERE day >= %s AND day <= %s GROUP BY {cols}",
-                    [
-                        connection.ops.adapt_datefield_value(month),
-                        connection.ops.adapt_datefield_value(month),
-                        connection.ops.adapt_datefield_value(end),
-                    ],
-                )
+            PrincipalMonthlyCount.objects.filter(month=month).delete()
+            dates = [connection.ops.adapt_datefield_value(d) for d in (month, month, end)]
+            for model, columns, where in (
+                (MonthlyCount, MONTHLY_COLUMNS, ""),
+                (PrincipalMonthlyCount, PRINCIPAL_MONTHLY_COLUMNS, " AND measure <> %s"),
+            ):
+                cols = ", ".join(q(c) for c in columns)
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"INSERT INTO {q(model._meta.db_table)} (month, {cols}, n) "  # noqa: S608
+                        f"SELECT %s, {cols}, SUM(n) FROM {q(DailyCount._meta.db_table)} "
+                        f"WHERE day >= %s AND day <= %s{where} GROUP BY {cols}",
+                        [*dates, Measure.SUPPORT] if where else dates,
+                    )
             stored.days, stored.version_sum, stored.counted_at = full, version_sum, timezone.now()
             stored.save(update_fields=["days", "version_sum", "counted_at"])
     except DatabaseError as exc:

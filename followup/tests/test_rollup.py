@@ -12,10 +12,17 @@ from django.test import override_settings
 from django.utils import timezone
 
 from catalog.models import Product
+from core.db import trigger_definitions
 from devices.actions import device_register, reconditioning_done, reconditioning_start
 from devices.models import Device
 from followup import rollup, series, triggers
-from followup.models import DailyCount, MonthlyCount, RollupDay, RollupMonth
+from followup.models import (
+    DailyCount,
+    MonthlyCount,
+    PrincipalMonthlyCount,
+    RollupDay,
+    RollupMonth,
+)
 from followup.selectors import FollowupFilter, equality_per_municipality, followup_summary
 from followup.tests.helpers import OXIMETER, D, deliver, order_on
 from logistics.actions import (
@@ -140,6 +147,7 @@ def test_figures_through_the_counts_equal_those_from_the_events(anna, sara):
     assert DailyCount.objects.filter(measure="delivered").count() > 0
     assert RollupMonth.objects.filter(month=D(2024, 3, 1)).exists()
     assert MonthlyCount.objects.filter(month=D(2024, 3, 1), measure="reconditioned").exists()
+    assert PrincipalMonthlyCount.objects.filter(month=D(2024, 3, 1), measure="delivered").exists()
 
 
 @pytest.mark.django_db
@@ -285,23 +293,12 @@ def test_the_command_counts_every_day_once(anna, sara):
     assert everything(year()) == from_events(year())
 
 
-def _trigger_definitions() -> dict[str, str]:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal"
-            )
-        else:
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-        return dict(cursor.fetchall())
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize(("table", "name", "_function"), triggers.TRIGGERS)
 def test_every_trigger_is_there_after_all_migrations(table, name, _function):
     """On SQLite a later migration that alters one of these tables builds it anew
     without its triggers: it must create them again."""
-    definition = _trigger_definitions().get(name)
+    definition = trigger_definitions().get(name)
     assert definition is not None, f"{name} is missing: a migration dropped it"
     assert f" ON {table} " in " ".join(definition.split()).replace(" ON public.", " ON ")
 

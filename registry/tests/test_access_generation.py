@@ -5,25 +5,15 @@ would have dropped them silently."""
 import pytest
 from django.db import connection
 
+from core.db import trigger_definitions
 from registry import triggers
 
 pytestmark = pytest.mark.django_db
 
 
-def _definitions() -> dict[str, str]:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal"
-            )
-        else:
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-        return dict(cursor.fetchall())
-
-
 @pytest.mark.parametrize("table", sorted(triggers.WATCHED))
 def test_every_watched_table_has_its_triggers(table):
-    definitions = _definitions()
+    definitions = trigger_definitions()
     columns = triggers.WATCHED[table]
     for name in triggers.trigger_names(connection.vendor, table):
         assert name in definitions, f"{name} is missing: a migration dropped it"
