@@ -33,6 +33,7 @@ from logistics.actions import (
     workorder_report,
     workorder_start,
 )
+from logistics.models import Loan
 from orders.actions import OrderInput, order_submit
 from orders.models import Order, Patient
 from orders.tests.helpers import BP, register, unit_of
@@ -243,6 +244,18 @@ def test_a_devices_new_product_marks_its_reconditionings_and_repairs(anna, sara)
     assert not RollupDay.objects.get(day=D(2024, 3, 8)).valid  # its reconditioning
     assert not RollupDay.objects.get(day=D(2024, 5, 8)).valid  # its repair
     for f in (year(), year(product_ids=(oximeter.pk,))):
+        assert everything(f) == from_events(f)
+
+
+@pytest.mark.django_db
+def test_a_loan_moved_to_another_order_marks_its_receipts(anna, sara):
+    first = history(anna, sara)
+    followup_summary(year())
+    # A municipal unit's order never delivered (a loan has one order, an order one loan).
+    other = unit_order(sara, D(2024, 1, 5))
+    Loan.objects.filter(pk=first.pk).update(order=other)
+    assert not RollupDay.objects.get(day=D(2024, 3, 6)).valid  # its receipt
+    for f in (year(), year(principal_ids=(unit_of(sara).principal.pk,))):
         assert everything(f) == from_events(f)
 
 
