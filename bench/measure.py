@@ -35,9 +35,9 @@ from catalog.models import Product
 from devices.models import Device, DeviceEvent
 from followup import cache as followup_cache
 from followup import rollup, series
+from followup.facts import day_start
 from followup.models import RollupDay
 from followup.selectors import FollowupFilter, followup_summary
-from followup.selectors.events import _day_start
 from logistics.models import Loan
 from orders.models import Order
 from registry.models import Principal, Unit
@@ -83,7 +83,7 @@ def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 
 
 def _dt(day: datetime.date) -> Any:
-    return connection.ops.adapt_datetimefield_value(_day_start(day))
+    return connection.ops.adapt_datetimefield_value(day_start(day))
 
 
 def _d(day: datetime.date) -> Any:

@@ -420,15 +420,7 @@ def rollup_all() -> tuple[int, int, set[datetime.date]]:
     already = RollupDay.objects.filter(day__range=(start, end), valid=True).count()
     failed = days_ensure(start, end)
     counted = (end - start).days + 1 - already - len(failed)
-    whole = [m for m in _month_starts(start, end) if month_end(m) <= end]
-    state = _month_state(whole)
-    stored = {m.month: m for m in RollupMonth.objects.filter(month__in=whole)}
-    summed = 0
-    for month in whole:
-        if not _month_is(month, stored.get(month), state.get(month)) and month_sum(month):
-            summed += 1
-    if summed >= ANALYZE_AFTER_MONTHS:
-        _analyze(MonthlyCount, PrincipalMonthlyCount)
+    _ready, summed = _months_ensure([m for m in _month_starts(start, end) if month_end(m) <= end])
     return counted, summed, failed
 
 
@@ -597,7 +589,7 @@ def months_ensure(months: list[datetime.date]) -> list[datetime.date]:
     memo = _memo.get()
     asked = [m for m in months if memo is None or m not in memo["months"]]
     if asked:
-        ready = set(_months_ensure(asked))
+        ready = set(_months_ensure(asked)[0])
         if memo is not None:
             memo["months"].update({m: m in ready for m in asked})
     else:
@@ -605,7 +597,8 @@ def months_ensure(months: list[datetime.date]) -> list[datetime.date]:
     return [m for m in months if m in ready or (memo is not None and memo["months"].get(m))]
 
 
-def _months_ensure(months: list[datetime.date]) -> list[datetime.date]:
+def _months_ensure(months: list[datetime.date]) -> tuple[list[datetime.date], int]:
+    """The months that are ready (summed already or now), and how many were summed now."""
     state = _month_state(months)
     stored = {m.month: m for m in RollupMonth.objects.filter(month__in=months)}
     ready, summed = [], 0
@@ -617,7 +610,7 @@ def _months_ensure(months: list[datetime.date]) -> list[datetime.date]:
             summed += 1
     if summed >= ANALYZE_AFTER_MONTHS:
         _analyze(MonthlyCount, PrincipalMonthlyCount)
-    return ready
+    return ready, summed
 
 
 def _gave_way(exc: DatabaseError) -> bool:

@@ -11,11 +11,8 @@ from typing import Any
 
 from followup import rollup
 from followup.choices import Measure
-from followup.facts import day_start
 
 Month = datetime.date  # the first day of a month
-
-_day_start = day_start  # the name the benchmark's hand-written SQL imports
 
 
 @dataclass(frozen=True)
