@@ -30,6 +30,24 @@ def test_generate_and_check_equal() -> None:
 
 
 @pytest.mark.django_db
+def test_the_followup_measurement_runs_and_agrees() -> None:
+    """``bench measure``'s follow-up part at a small size: from the events alone, counting
+    every day, after days changed, filtered, the charts and the cached reader, each
+    answer checked equal to the hand-written SQL or to the events' answer inside (a
+    disagreement raises Mismatch). Timings are not asserted."""
+    generate.generate(2000, seed=11)
+    figures = measure.followup_measure()
+    assert figures["counted_days"] > 300  # the generated history spans three years
+    assert figures["summed_months"] > 10
+    assert figures["days_held_by_writers"] == 0
+    assert figures["figures"]["delivered_total"] > 0
+    assert set(figures["after_change_s"]) == {"1_days_s", "30_days_s"}
+    assert set(figures["filtered"]) == {"all municipalities", "one municipality", "one unit"}
+    assert figures["filtered"]["all municipalities"]["delivered_total"] > 0
+    assert len(figures["charts_s"]) == 12
+
+
+@pytest.mark.django_db
 def test_refuses_sqlite_at_scale() -> None:
     if connection.vendor != "sqlite":
         pytest.skip("the refusal is SQLite's")
